@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Azure SDK clients built from AuthSettings: one credential, one cloud, many clients.
+
+SDK packages are imported lazily, so a module without them fails with ``missing_required_lib``
+instead of an ImportError traceback (see ``missing_sdk``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmss.fleet.plugins.module_utils.auth import (
+    build_credential,
+    validate_settings,
+)
+from ansible_collections.vmss.fleet.plugins.module_utils.cloud import resolve_cloud
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
+
+REQUIRED_SDK = (
+    ("azure.identity", "azure-identity"),
+    ("azure.mgmt.compute", "azure-mgmt-compute"),
+    ("azure.mgmt.network", "azure-mgmt-network"),
+    ("azure.mgmt.resource.subscriptions", "azure-mgmt-resource-subscriptions"),
+)
+
+
+def missing_sdk(modules=REQUIRED_SDK):
+    """(pip name, import error text) of the first SDK package that cannot be imported, or None."""
+    import importlib
+
+    for module_name, pip_name in modules:
+        try:
+            importlib.import_module(module_name)
+        except ImportError as exc:
+            return pip_name, str(exc)
+    return None
+
+
+class AzureClients(object):
+    """Creates and caches the SDK clients a module or plugin needs, sharing one credential."""
+
+    def __init__(self, settings):
+        validate_settings(settings)
+        self.settings = settings
+        self.cloud = resolve_cloud(settings.cloud_environment, settings.base_url, settings.authority_host,
+                                   settings.connection_verify)
+        try:
+            self.credential = build_credential(settings, self.cloud)
+        except FleetError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise FleetError("Invalid authentication settings: %s" % exc)
+        self._cache = {}
+
+    @property
+    def subscription_id(self):
+        """The credential's subscription: the default scope of every module."""
+        if not self.settings.subscription_id:
+            raise FleetError("No subscription given: set subscription_id (or env AZURE_SUBSCRIPTION_ID).")
+        return self.settings.subscription_id
+
+    def _client_kwargs(self):
+        s = self.settings
+        return {
+            "base_url": self.cloud.resource_manager,
+            "credential_scopes": [self.cloud.credential_scope],
+            "connection_verify": s.connection_verify,
+            "polling_interval": s.polling_interval,
+            "retry_total": s.retry_total,
+            "retry_backoff_factor": s.retry_backoff_factor,
+            "retry_backoff_max": s.retry_backoff_max,
+            "connection_timeout": s.connection_timeout,
+            "read_timeout": s.read_timeout,
+        }
+
+    def _cached(self, key, factory):
+        if key not in self._cache:
+            self._cache[key] = factory()
+        return self._cache[key]
+
+    def compute(self, subscription_id=None):
+        from azure.mgmt.compute import ComputeManagementClient
+
+        sub = subscription_id or self.subscription_id
+        return self._cached(("compute", sub),
+                            lambda: ComputeManagementClient(self.credential, sub, **self._client_kwargs()))
+
+    def network(self, subscription_id=None):
+        from azure.mgmt.network import NetworkManagementClient
+
+        sub = subscription_id or self.subscription_id
+        return self._cached(("network", sub),
+                            lambda: NetworkManagementClient(self.credential, sub, **self._client_kwargs()))
+
+    def subscriptions(self):
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        return self._cached(("subscriptions",), lambda: SubscriptionClient(self.credential, **self._client_kwargs()))
+
+    def list_subscription_ids(self):
+        """Every subscription the credential can see (the ``subscriptions: all`` scope)."""
+        try:
+            return [sub.subscription_id for sub in self.subscriptions().subscriptions.list()]
+        except Exception as exc:
+            raise from_azure(exc, "listing subscriptions")
+
+    def close(self):
+        for client in self._cache.values():
+            client.close()
+        self._cache = {}
+        close = getattr(self.credential, "close", None)
+        if close:
+            close()

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The request plan for reading scale sets and their VMs, shared by modules and the inventory plugin.
+
+One paged list per scale set carries every VM with its instance view:
+- Uniform: ``virtualMachineScaleSets/{name}/virtualMachines?$expand=instanceView``;
+- Flexible: ``virtualMachines?$filter='virtualMachineScaleSet/id' eq '{id}'&$expand=instanceView``.
+Never one GET per VM when a list can carry it. Everything returned is a plain dict (the SDK's ``as_dict()``,
+which is the REST API's own camelCase JSON).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import fnmatch
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
+from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, orchestration_mode
+
+GLOB_CHARS = "*?["
+
+
+def as_dicts(items):
+    """Drain an SDK pager into plain dicts."""
+    return [item.as_dict() for item in items]
+
+
+def is_glob(pattern):
+    return any(char in pattern for char in GLOB_CHARS)
+
+
+def match_names(items, patterns, what="scale set"):
+    """Items whose ``name`` matches any pattern (exact names or globs, case-insensitive like Azure's names).
+
+    A pattern that matches nothing is an error naming it: a typo must not look like an empty fleet.
+    """
+    if not patterns:
+        return list(items)
+    chosen, unmatched = [], []
+    lowered = [(item, item["name"].lower()) for item in items]
+    for pattern in patterns:
+        hits = [item for item, name in lowered if fnmatch.fnmatchcase(name, pattern.lower())]
+        if not hits:
+            unmatched.append(pattern)
+        for item in hits:
+            if item not in chosen:
+                chosen.append(item)
+    if unmatched:
+        available = ", ".join(sorted(item["name"] for item in items)) or "none"
+        raise FleetError("No %s matches %s (available: %s)." % (
+            what, ", ".join("'%s'" % p for p in unmatched), available))
+    return chosen
+
+
+def matches_tags(item, tags):
+    """True when every wanted tag is present; a wanted value of None (or '') only requires the key."""
+    have = item.get("tags") or {}
+    for key, value in (tags or {}).items():
+        if key not in have or (value not in (None, "") and have[key] != value):
+            return False
+    return True
+
+
+def list_scale_sets(compute, resource_group=None):
+    """Scale sets of a resource group, or of the whole subscription."""
+    where = "resource group '%s'" % resource_group if resource_group else "the subscription"
+    try:
+        if resource_group:
+            return as_dicts(compute.virtual_machine_scale_sets.list(resource_group))
+        return as_dicts(compute.virtual_machine_scale_sets.list_all())
+    except Exception as exc:
+        raise from_azure(exc, "listing scale sets in %s" % where)
+
+
+def resource_group_of(resource_id):
+    """The resource group segment of an ARM id (Azure spells the keyword in either case)."""
+    parts = resource_id.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part.lower() == "resourcegroups":
+            return parts[index + 1]
+    raise FleetError("'%s' is not a resource id inside a resource group." % resource_id)
+
+
+def list_members(compute, vmss, instance_view=True):
+    """Every VM of one scale set, in one paged request, with instance views when asked."""
+    expand = "instanceView" if instance_view else None
+    group = resource_group_of(vmss["id"])
+    try:
+        if orchestration_mode(vmss) == FLEXIBLE:
+            flt = "'virtualMachineScaleSet/id' eq '%s'" % vmss["id"]
+            return as_dicts(compute.virtual_machines.list(group, filter=flt, expand=expand))
+        return as_dicts(compute.virtual_machine_scale_set_vms.list(group, vmss["name"], expand=expand))
+    except Exception as exc:
+        raise from_azure(exc, "listing the VMs of scale set '%s'" % vmss["name"])
+
+
+def uniform_instance_view(compute, vmss):
+    """The scale-set instance view (with ``statusesSummary``); Azure offers it for Uniform sets only."""
+    try:
+        view = compute.virtual_machine_scale_sets.get_instance_view(resource_group_of(vmss["id"]), vmss["name"])
+        return view.as_dict()
+    except Exception as exc:
+        raise from_azure(exc, "reading the instance view of scale set '%s'" % vmss["name"])
+
+
+def run_bounded(function, items, max_workers):
+    """``function`` over items on at most ``max_workers`` threads, results in the items' order.
+
+    The SDK clients are synchronous and thread-safe; ARM latency, not CPU, is what this hides.
+    """
+    items = list(items)
+    if len(items) <= 1 or max_workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
+        return list(pool.map(function, items))
