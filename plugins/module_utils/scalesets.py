@@ -34,7 +34,9 @@ def find_scale_sets(compute, resource_group=None, names=None, tags=None):
 def describe_scale_set(compute, vmss, with_status_summary=True):
     """One scale set's record; its status summary costs one request (Uniform) or one paged list (Flexible)."""
     if not with_status_summary:
-        return scale_set_record(vmss)
+        record = scale_set_record(vmss)
+        record.pop("status_summary", None)
+        return record
     if orchestration_mode(vmss) == FLEXIBLE:
         ref = scale_set_ref(vmss)
         members = [instance_record(vm, ref) for vm in list_members(compute, vmss, instance_view=True)]
