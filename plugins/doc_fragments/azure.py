@@ -246,16 +246,22 @@ options:
       - azure-core's exponential backoff factor between retries, in seconds.
     type: float
     default: 0.8
+    env:
+      - name: AZURE_RETRY_BACKOFF_FACTOR
   retry_backoff_max:
     description:
       - The longest single backoff between retries, in seconds.
     type: int
     default: 120
+    env:
+      - name: AZURE_RETRY_BACKOFF_MAX
   connection_timeout:
     description:
       - Seconds to wait for a connection to Azure.
     type: int
     default: 30
+    env:
+      - name: AZURE_CONNECTION_TIMEOUT
   read_timeout:
     description:
       - Seconds to wait for a response before the request is retried.

@@ -217,7 +217,7 @@ def credential_kwargs(settings, cloud):
 
 def build_credential(settings, cloud):
     """An azure-identity credential for the configured auth source."""
-    import azure.identity as identity
+    from azure import identity
 
     source = choose_source(settings)
     if source == "credential_file":

@@ -69,6 +69,11 @@ class AzureClients(object):
             "connection_verify": s.connection_verify,
             "polling_interval": s.polling_interval,
             "retry_total": s.retry_total,
+            # azure-core stops after 3 status / connect / read retries whatever retry_total says; the option
+            # promises retry_total retries of throttling, 5xx and dropped connections, so all share it.
+            "retry_status": s.retry_total,
+            "retry_connect": s.retry_total,
+            "retry_read": s.retry_total,
             "retry_backoff_factor": s.retry_backoff_factor,
             "retry_backoff_max": s.retry_backoff_max,
             "connection_timeout": s.connection_timeout,

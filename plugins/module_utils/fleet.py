@@ -19,8 +19,9 @@ __metaclass__ = type
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     FLEXIBLE,
-    as_dicts,
+    list_group_network,
     list_members,
+    list_scale_set_network,
     list_scale_sets,
     match_names,
     orchestration_mode,
@@ -62,24 +63,11 @@ def select_scale_sets(compute, resource_group=None, names=None, modes=None):
 
 
 def _uniform_addresses(network, vmss):
-    group = resource_group_of(vmss["id"])
-    try:
-        nics = as_dicts(network.network_interfaces.list_virtual_machine_scale_set_network_interfaces(
-            group, vmss["name"]))
-        public_ips = as_dicts(network.public_ip_addresses.list_virtual_machine_scale_set_public_ip_addresses(
-            group, vmss["name"]))
-    except Exception as exc:
-        raise from_azure(exc, "listing the network interfaces of scale set '%s'" % vmss["name"])
-    return ips_by_vm_id(nics, public_ips)
+    return ips_by_vm_id(*list_scale_set_network(network, vmss))
 
 
-def _group_addresses(network, group):
-    try:
-        nics = as_dicts(network.network_interfaces.list(group))
-        public_ips = as_dicts(network.public_ip_addresses.list(group))
-    except Exception as exc:
-        raise from_azure(exc, "listing the network interfaces of resource group '%s'" % group)
-    return ips_by_vm_id(nics, public_ips)
+def _group_addresses(network, vmss):
+    return ips_by_vm_id(*list_group_network(network, vmss))
 
 
 def _attempt(what, function, *args):
@@ -105,14 +93,18 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
                                           network, vmss)
         return vmss, members, addresses, failure
 
-    flexible_groups = sorted(set(resource_group_of(vmss["id"]) for vmss in scale_sets
-                                 if orchestration_mode(vmss) == FLEXIBLE)) if with_network else []
+    # One representative Flexible scale set per resource group: its NIC and public-IP lists serve them all.
+    flexible_groups = {}
+    for vmss in scale_sets:
+        if with_network and orchestration_mode(vmss) == FLEXIBLE:
+            flexible_groups.setdefault(resource_group_of(vmss["id"]).lower(), vmss)
 
-    def read_group(group):
-        addresses, failure = _attempt("network of resource group '%s'" % group, _group_addresses, network, group)
+    def read_group(vmss):
+        group = resource_group_of(vmss["id"])
+        addresses, failure = _attempt("network of resource group '%s'" % group, _group_addresses, network, vmss)
         return group, addresses, failure
 
-    work = [("set", vmss) for vmss in scale_sets] + [("group", group) for group in flexible_groups]
+    work = [("set", vmss) for vmss in scale_sets] + [("group", vmss) for _key, vmss in sorted(flexible_groups.items())]
     results = run_bounded(lambda item: read_set(item[1]) if item[0] == "set" else read_group(item[1]),
                           work, max_concurrency)
 

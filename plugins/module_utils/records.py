@@ -121,11 +121,22 @@ _CAMEL_WORD = re.compile(r"[A-Z]{2,}s(?=[A-Z]|$)|[A-Z]+(?=[A-Z][a-z]|\d|$)|[A-Z]
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9]+$")
 
 
+# Instance views repeat the same few dozen keys thousands of times: convert each once.
+_SNAKE_CACHE = {}
+
+
 def snake_case(key):
     """``rdpThumbPrint`` -> ``rdp_thumb_print``; keys that are not plain camelCase stay as they are."""
-    if not isinstance(key, str) or not _PLAIN_KEY.match(key) or key.islower():
+    if not isinstance(key, str):
         return key
-    return "_".join(word.lower() for word in _CAMEL_WORD.findall(key))
+    converted = _SNAKE_CACHE.get(key)
+    if converted is None:
+        if not _PLAIN_KEY.match(key) or key.islower():
+            converted = key
+        else:
+            converted = "_".join(word.lower() for word in _CAMEL_WORD.findall(key))
+        _SNAKE_CACHE[key] = converted
+    return converted
 
 
 def snake_case_keys(obj):

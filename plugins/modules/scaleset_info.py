@@ -19,7 +19,7 @@ description:
     scale-set instance view for Flexible scale sets, so there it is counted from the member VMs' instance views,
     read in one paged list request. Both have the same shape.
 author:
-  - vmss.fleet contributors
+  - vmss.fleet team (@vmss-fleet)
 options:
   resource_group:
     description:

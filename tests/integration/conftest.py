@@ -8,7 +8,7 @@ __metaclass__ = type
 import pytest
 
 # Re-exported so test files may import helpers from either module.
-from harness import arm_requests, base_env, run_inventory, run_module, run_playbook, start_emulator  # noqa: F401
+from harness import arm_requests, base_env, run_inventory, run_module, run_playbook, start_emulator  # noqa: F401 pylint: disable=unused-import
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import pytest
 
 from harness import arm_requests, run_module, run_playbook
 
+
 def stock_compute(emu):
     """The stock SDK, built as azure-facts.md shows: the oracle the module's answers are checked against."""
     from azure.identity import ClientSecretCredential
