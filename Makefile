@@ -1,0 +1,46 @@
+# vmss.fleet developer entry points. User-facing targets: setup, demo, test.
+# The work itself is done by the scripts in tests/tools/, which keeps this file
+# readable and lets each step be run on its own.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+EMULATOR_PROJECT := tests/emulator/pyproject.toml
+COLLECTION_LINK := .collections/ansible_collections/vmss/fleet
+
+# The venv is rebuilt when a requirements file (or the emulator's package
+# definition) changes: the stamp's name carries their hash.
+SETUP_INPUTS := requirements.txt requirements-test.txt $(wildcard $(EMULATOR_PROJECT))
+SETUP_HASH := $(shell cat $(SETUP_INPUTS) | sha256sum | cut -c1-16)
+SETUP_STAMP := $(VENV)/.setup-$(SETUP_HASH)
+
+.PHONY: setup demo test
+
+setup: $(SETUP_STAMP) $(COLLECTION_LINK)
+
+demo: setup
+	@tests/tools/demo.sh
+
+test:
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory setup && tests/tools/gates.sh; \
+	status=$$?; \
+	echo "make test: total $$(( $$(date +%s) - started ))s"; \
+	exit $$status
+
+$(SETUP_STAMP): $(SETUP_INPUTS)
+	@echo "== setup: Python packages into $(VENV)"
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	@if [ -f $(EMULATOR_PROJECT) ]; then \
+		echo "$(VENV)/bin/python -m pip install --quiet -e tests/emulator"; \
+		$(VENV)/bin/python -m pip install --quiet -e tests/emulator; \
+	fi
+	rm -f $(VENV)/.setup-*
+	touch $@
+
+# A link, not a copy: edits in the checkout are what every tool sees.
+$(COLLECTION_LINK):
+	@echo "== setup: collections path .collections"
+	mkdir -p $(dir $@)
+	ln -sfn ../../.. $@
