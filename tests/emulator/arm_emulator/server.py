@@ -15,7 +15,7 @@ import time
 
 from aiohttp import web
 
-from . import control, routes_compute, routes_identity, routes_network, routes_resources
+from . import control, routes_batch, routes_compute, routes_identity, routes_network, routes_resources
 from .auth import Principal, TokenStore, authorization_failed
 from .errors import ArmError
 from .http import Ctx
@@ -36,7 +36,8 @@ def _compile(routes):
 
 
 ARM_ROUTES = _compile(routes_resources.ROUTES + routes_compute.ROUTES + routes_network.ROUTES)
-IDENTITY_ROUTES = _compile(routes_identity.ROUTES)
+# Routes outside ARM's resource paths: Entra ID, cloud metadata, and ARM's /batch (which checks its own token).
+IDENTITY_ROUTES = _compile(routes_identity.ROUTES + routes_batch.ROUTES)
 
 
 class Emulator:

@@ -107,7 +107,7 @@ def replay_for(example: Example, t: Targets) -> Replay:
         "VirtualMachines": _virtual_machine,
     }.get(resource)
     if builder is None:
-        raise NotEmulated(f"{example.operation}: the emulator serves no {resource} operations")
+        raise NotEmulated(f"{example.path.parent.name}/{example.path.name}: not an operation the emulator serves")
     replay = builder(action, example, t)
     replay.query = {"api-version": example.api_version, **replay.query}
     return replay

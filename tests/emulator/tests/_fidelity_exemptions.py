@@ -28,7 +28,8 @@ _NOT_CONFIGURED = {
     "disks: managed disks from marketplace images, no encryption, no data disks, no write accelerator": [
         "osDisk.encryptionSettings", "managedDisk.diskEncryptionSet", "managedDisk.securityProfile", "osDisk.vhd",
         "osDisk.image", "osDisk.writeAcceleratorEnabled", "imageReference.id", "imageReference.sharedGalleryImageId",
-        "imageReference.communityGalleryImageId", "storageProfile.dataDisks", "disks.encryptionSettings.diskEncryptionKey",
+        "imageReference.communityGalleryImageId", "storageProfile.dataDisks",
+        "disks.encryptionSettings.diskEncryptionKey",
         "disks.encryptionSettings.keyEncryptionKey",
     ],
     "an ephemeral OS disk setting exists only on ephemeral scale sets; the Uniform set is not one": [
@@ -41,7 +42,8 @@ _NOT_CONFIGURED = {
         "networkSecurityGroup", "ipConfigurations.properties.applicationSecurityGroups",
         "ipConfigurations.properties.applicationGatewayBackendAddressPools",
         "ipConfigurations.properties.loadBalancerBackendAddressPools",
-        "ipConfigurations.properties.loadBalancerInboundNatPools", "publicIPAddressConfiguration.properties.dnsSettings",
+        "ipConfigurations.properties.loadBalancerInboundNatPools",
+        "publicIPAddressConfiguration.properties.dnsSettings",
         "publicIPAddressConfiguration.properties.ipTags", "publicIPAddressConfiguration.properties.publicIPPrefix",
         "properties.enableFpga", "properties.disableTcpStateTracking", "properties.dscpConfiguration",
         "dnsSettings.dnsServers",
@@ -101,7 +103,7 @@ EXEMPT_SUFFIXES = _suffixes(_NOT_CONFIGURED)
 
 
 def normalise(path: str) -> str:
-    """`value[].properties.storageProfile.dataDisks[] (no items to compare)` -> `value.properties.storageProfile.dataDisks`."""
+    """`value[].properties.dataDisks[] (no items to compare)` -> `value.properties.dataDisks`."""
     return path.split(" (")[0].replace("[]", "").replace(".*", "")
 
 

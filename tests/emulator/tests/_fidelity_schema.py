@@ -104,7 +104,8 @@ def unknown_keys(body: typing.Any, shape: Shape, path: str = "") -> list[str]:
     if shape.kind == "list" and isinstance(body, list):
         return [problem for item in body for problem in unknown_keys(item, shape.target, f"{path}[]")]
     if shape.kind == "map" and isinstance(body, dict):
-        return [problem for key, value in body.items() for problem in unknown_keys(value, shape.target, f"{path}.{key}")]
+        return [problem for key, value in body.items()
+                for problem in unknown_keys(value, shape.target, f"{path}.{key}")]
     if shape.kind == "model" and isinstance(body, dict):
         return _unknown_in_model(body, shape.target, path)
     if shape.kind in ("list", "map", "model") and body is not None:
@@ -190,7 +191,8 @@ def _problems_in_value(value: typing.Any, shape: Shape, path: str) -> list[str]:
     if shape.kind == "map":
         if not isinstance(value, dict):
             return [f"{path}: expected a map, got {type(value).__name__}"]
-        return [problem for key, item in value.items() for problem in _problems_in_value(item, shape.target, f"{path}.{key}")]
+        return [problem for key, item in value.items()
+                for problem in _problems_in_value(item, shape.target, f"{path}.{key}")]
     return _scalar_problem(value, shape.target, path)
 
 

@@ -9,7 +9,6 @@
 - The checkers themselves are tested on known-bad bodies first, so a checker that finds nothing proves something.
 """
 
-import datetime
 import time
 
 import pytest
@@ -100,10 +99,13 @@ def test_type_checker_flags_structures_the_sdk_refuses():
 
 
 def test_missing_key_comparison_uses_the_union_of_list_items():
-    reference = {"properties": {"instanceView": {"statuses": [{"code": "a", "time": "t"}, {"code": "b", "level": "Info"}]}}}
-    spread = {"properties": {"instanceView": {"statuses": [{"code": "a", "level": "Info"}, {"code": "b", "time": "t"}]}}}
-    lacking = {"properties": {"instanceView": {"statuses": [{"code": "a"}, {"code": "b", "time": "t"}]}}}
-    empty = {"properties": {"instanceView": {"statuses": []}}}
+    def with_statuses(*statuses):
+        return {"properties": {"instanceView": {"statuses": list(statuses)}}}
+
+    reference = with_statuses({"code": "a", "time": "t"}, {"code": "b", "level": "Info"})
+    spread = with_statuses({"code": "a", "level": "Info"}, {"code": "b", "time": "t"})
+    lacking = with_statuses({"code": "a"}, {"code": "b", "time": "t"})
+    empty = with_statuses()
     assert missing_keys(reference, spread, VM_SHAPE) == []
     assert missing_keys(reference, lacking, VM_SHAPE) == ["properties.instanceView.statuses[].level"]
     assert missing_keys(reference, empty, VM_SHAPE) == ["properties.instanceView.statuses[] (no items to compare)"]
@@ -220,7 +222,7 @@ def shape_name(shape):
     return shape.kind
 
 
-def read_everything(clients, subscription_id):
+def read_everything(clients):
     compute_client, network = clients.compute, clients.network
     list(clients.subscriptions.subscriptions.list())
     for scale_set in compute_client.virtual_machine_scale_sets.list_all():
@@ -228,11 +230,11 @@ def read_everything(clients, subscription_id):
         compute_client.virtual_machine_scale_sets.get(group, scale_set.name)
         if scale_set.orchestration_mode == "Uniform":
             compute_client.virtual_machine_scale_sets.get_instance_view(group, scale_set.name)
-            members = list(compute_client.virtual_machine_scale_set_vms.list(group, scale_set.name, expand="instanceView"))
-            list(compute_client.virtual_machine_scale_set_vms.list(group, scale_set.name))
-            compute_client.virtual_machine_scale_set_vms.get(group, scale_set.name, members[0].instance_id,
-                                                             expand="instanceView")
-            compute_client.virtual_machine_scale_set_vms.get_instance_view(group, scale_set.name, members[0].instance_id)
+            scale_set_vms = compute_client.virtual_machine_scale_set_vms
+            members = list(scale_set_vms.list(group, scale_set.name, expand="instanceView"))
+            list(scale_set_vms.list(group, scale_set.name))
+            scale_set_vms.get(group, scale_set.name, members[0].instance_id, expand="instanceView")
+            scale_set_vms.get_instance_view(group, scale_set.name, members[0].instance_id)
             list(network.network_interfaces.list_virtual_machine_scale_set_network_interfaces(group, scale_set.name))
             list(network.public_ip_addresses.list_virtual_machine_scale_set_public_ip_addresses(group, scale_set.name))
         else:
@@ -284,7 +286,7 @@ def test_every_response_of_a_broad_sweep_has_only_known_keys(emulator):
     outsider = sdk_clients(emulator.ready, polling_interval=0.1, raw_response_hook=recorder,
                            subscription_id=unreadable_subscription(ESTATE, emulator.ready["client_id"]))
 
-    read_everything(clients, clients.subscription_id)
+    read_everything(clients)
     act_and_fail(emulator, clients)
     throttle_and_expire(emulator, clients)
     with pytest.raises(HttpResponseError):
