@@ -80,51 +80,64 @@ def _attempt(what, function, *args):
         return None, (what, from_azure(exc, "reading %s" % what))
 
 
-def list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, max_concurrency=8):
-    """Records of every VM of the given scale-set dicts, with the plan described in the module docstring."""
-    listing = FleetListing()
-    listing.scale_sets = list(scale_sets)
-
-    def read_set(vmss):
-        members, failure = _attempt("scale set '%s'" % vmss["name"], list_members, compute, vmss, instance_view)
-        addresses = None
-        if failure is None and with_network and orchestration_mode(vmss) != FLEXIBLE:
-            addresses, failure = _attempt("network of scale set '%s'" % vmss["name"], _uniform_addresses,
-                                          network, vmss)
-        return vmss, members, addresses, failure
-
-    # One representative Flexible scale set per resource group: its NIC and public-IP lists serve them all.
+def _reads(scale_sets, instance_view, with_network):
+    """Every independent read of the plan as (kind, key, description, function, args)."""
+    reads = []
     flexible_groups = {}
     for vmss in scale_sets:
-        if with_network and orchestration_mode(vmss) == FLEXIBLE:
-            flexible_groups.setdefault(resource_group_of(vmss["id"]).lower(), vmss)
-
-    def read_group(vmss):
-        group = resource_group_of(vmss["id"])
-        addresses, failure = _attempt("network of resource group '%s'" % group, _group_addresses, network, vmss)
-        return group, addresses, failure
-
-    work = [("set", vmss) for vmss in scale_sets] + [("group", vmss) for _key, vmss in sorted(flexible_groups.items())]
-    results = run_bounded(lambda item: read_set(item[1]) if item[0] == "set" else read_group(item[1]),
-                          work, max_concurrency)
-
-    group_addresses = {}
-    set_results = []
-    for item, result in zip(work, results):
-        if item[0] == "group":
-            group, addresses, failure = result
-            group_addresses[group.lower()] = addresses or {}
+        reads.append(("members", vmss["id"].lower(), "scale set '%s'" % vmss["name"], list_members,
+                      (vmss, instance_view)))
+        if not with_network:
+            continue
+        if orchestration_mode(vmss) == FLEXIBLE:
+            # One representative per resource group: the group's NIC and public-IP lists serve every set in it.
+            flexible_groups.setdefault(_group_key(vmss), vmss)
         else:
-            set_results.append(result)
-        if result[-1] is not None:
-            listing.failures.append(result[-1])
+            reads.append(("addresses", vmss["id"].lower(), "network of scale set '%s'" % vmss["name"],
+                          _uniform_addresses, (vmss,)))
+    for key, vmss in sorted(flexible_groups.items()):
+        reads.append(("addresses", key, "network of resource group '%s'" % resource_group_of(vmss["id"]),
+                      _group_addresses, (vmss,)))
+    # Group lists carry every Flexible member of a group, the longest chains of pages: start them first.
+    return sorted(reads, key=lambda read: not read[1].startswith(_GROUP_PREFIX))
 
-    for vmss, members, addresses, failure in set_results:
+
+_GROUP_PREFIX = "group:"
+
+
+def _group_key(vmss):
+    parts = vmss["id"].split("/")
+    return "%s%s/%s" % (_GROUP_PREFIX, parts[2].lower(), resource_group_of(vmss["id"]).lower())
+
+
+def list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, max_concurrency=8):
+    """Records of every VM of the given scale-set dicts, with the plan described in the module docstring.
+
+    Every list (a set's VMs, a Uniform set's NICs and public IPs, a resource group's NICs and public IPs) is an
+    independent read, run concurrently up to ``max_concurrency``.
+    """
+    listing = FleetListing()
+    listing.scale_sets = list(scale_sets)
+    reads = _reads(listing.scale_sets, instance_view, with_network)
+    clients = {"members": compute, "addresses": network}
+
+    def perform(read):
+        kind, _key, what, function, args = read
+        return _attempt(what, function, clients[kind], *args)
+
+    found = {}
+    for read, (value, failure) in zip(reads, run_bounded(perform, reads, max_concurrency)):
+        if failure is not None:
+            listing.failures.append(failure)
+        found[(read[0], read[1])] = value
+
+    for vmss in listing.scale_sets:
+        members = found.get(("members", vmss["id"].lower()))
         if members is None:
             continue
         ref = scale_set_ref(vmss)
-        if orchestration_mode(vmss) == FLEXIBLE:
-            addresses = group_addresses.get(ref["resource_group"].lower(), {})
+        address_key = _group_key(vmss) if orchestration_mode(vmss) == FLEXIBLE else vmss["id"].lower()
+        addresses = found.get(("addresses", address_key)) or {}
         for vm in members:
             listing.records.append(instance_record(vm, ref, network_for_vm(addresses, vm.get("id"))))
     return listing

@@ -1,0 +1,365 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: instance
+short_description: Reimage, restart, start, stop or deallocate scale-set VMs of both orchestration modes
+version_added: 0.1.0
+description:
+  - Brings VMs of Azure virtual machine scale sets to a power state (V(running), V(stopped), V(deallocated)) or
+    performs an action on them (V(restarted), V(reimaged)), in rolling batches.
+  - Addresses instances the way Azure does in each mode. Uniform scale sets by instance ID (V("3")) or VM name
+    (V(web_3)); Flexible scale sets by VM name (V(web_1a2b3c4d)), which is also their instance ID.
+  - Every identifier is resolved and checked before anything is done. An unknown, ambiguous or wrong-mode
+    identifier fails the task, listing all of them, and nothing is touched.
+  - Uniform instances get one scale-set request per batch (C(instanceIds)); Flexible members one single-VM
+    request each, at most O(max_parallel) in flight.
+  - Progress is read with the same paged list requests as M(vmss.fleet.instance_info) (one per scale set per
+    poll, instance views included), never one request per VM.
+  - An instance that already has an operation in progress (provisioning C(updating), power C(starting),
+    C(stopping), C(deallocating)) is waited on first and never sent a second request while busy. If the operation
+    in flight already did the job (it ended running for O(state=restarted), it reimaged the OS disk for
+    O(state=reimaged)) the instance is left alone.
+author:
+  - vmss.fleet team (@vmss-fleet)
+options:
+  resource_group:
+    description:
+      - The resource group of the scale sets.
+    type: str
+    required: true
+  scale_set:
+    description:
+      - The scale set, or several. Shell-style globs (V(web-*)) are allowed. A name that matches nothing fails
+        the task.
+      - With several scale sets, O(instances) may mix Uniform and Flexible identifiers. A Uniform instance ID
+        that exists in two of them is ambiguous; give the VM name then.
+    type: list
+    elements: str
+    required: true
+    aliases: [scale_sets]
+  instances:
+    description:
+      - The instances to act on, in order. Uniform instance IDs, Uniform VM names and Flexible VM names may be
+        mixed. Batches follow this order.
+      - Mutually exclusive with O(all_instances); one of the two is required.
+    type: list
+    elements: str
+  all_instances:
+    description:
+      - Act on every instance of the scale sets, in scale-set and listing order.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(running), V(stopped), V(deallocated) converge. Only instances in a different power state are acted on
+        (start, power off, deallocate). A deallocated instance counts as V(stopped).
+      - V(restarted) restarts running instances and starts instances that are not running.
+      - V(reimaged) reimages the OS disk. In a Flexible scale set this uses Azure's single-VM reimage,
+        which Azure supports for VMs with an ephemeral OS disk only. Any other Flexible target fails the task
+        before anything is done.
+      - O(since) makes V(restarted) and V(reimaged) idempotent.
+    type: str
+    required: true
+    choices: [running, stopped, deallocated, restarted, reimaged]
+  since:
+    description:
+      - An ISO 8601 timestamp (V(2026-11-20T10:00:00Z); without an offset it is UTC).
+      - With O(state=reimaged), instances whose OS disk was provisioned at or after this time are left alone.
+      - With O(state=restarted), running instances whose last operation completed at or after this time are
+        left alone.
+      - Both times are read from the instance view. Give the same value to a rerun or a relaunched job and it
+        only touches the instances not done yet.
+    type: str
+  batch_size:
+    description:
+      - How many instances are acted on at once. A number (V(3)) or a percentage (V(25%)) of the targeted
+        instances, rounded down, at least 1.
+      - The next batch starts once every instance of the current one is done (see O(wait), O(health_check)).
+    type: str
+    default: "100%"
+  pause:
+    description:
+      - Seconds to pause between batches.
+    type: int
+    default: 0
+  health_check:
+    description:
+      - Count an instance of a batch as done only when it is running, provisioned and, if it reports application
+        health (the health extension), healthy.
+      - An instance that is still not healthy at O(wait_timeout) counts as failed (outcome V(unhealthy)).
+    type: bool
+    default: true
+  max_failed:
+    description:
+      - How many instances may fail (the request was refused, the operation failed, or it stayed unhealthy)
+        before the run stops. Once more fail, no further batch starts and the task fails, naming the batch and the
+        instances.
+      - Failures within this limit are reported as warnings and in RV(actions).
+    type: int
+    default: 0
+  max_parallel:
+    description:
+      - The most single-VM requests (Flexible members) in flight at once. A Uniform batch is one request.
+    type: int
+    default: 10
+  wait:
+    description:
+      - Wait for each batch to finish before the next one starts and before the task returns.
+      - With V(false), the requests of all batches are sent one batch after the other. Instances that were busy
+        when the task started are waited on anyway.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds each wait may last at most (for each batch, and for instances that were already busy).
+        When it passes, the task fails, naming every instance still pending and what it is doing.
+    type: int
+    default: 1800
+  temp_disk:
+    description:
+      - With O(state=reimaged), also reimage the temporary disk.
+    type: bool
+  exact_version:
+    description:
+      - With O(state=reimaged), the exact image version to reimage to (when the image reference uses V(latest)).
+    type: str
+  force_update_os_disk_for_ephemeral:
+    description:
+      - With O(state=reimaged), update an ephemeral OS disk to the scale set's latest model.
+      - Sent for Uniform instances only. Azure's single-VM reimage (Flexible members) has no such parameter.
+    type: bool
+notes:
+  - Progress is polled every O(polling_interval) seconds.
+  - In check mode nothing is written. RV(actions), RV(batches) and RV(requests) are the plan a real run follows
+    (for instances that are busy when the check runs, a real run decides after waiting for them).
+  - For a rolling update with tasks before and after each batch (draining a load balancer, a smoke test), use the
+    role C(vmss.fleet.rolling_update).
+extends_documentation_fragment:
+  - vmss.fleet.azure.modules
+  - vmss.fleet.attributes
+attributes:
+  check_mode:
+    description: Returns the exact plan (instances, batches, requests) and sends no write.
+    support: full
+  diff_mode:
+    description: Shows the power and provisioning state of each instance before and after.
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Restart three instances of a Uniform scale set, by instance ID and VM name, one at a time
+  vmss.fleet.instance:
+    resource_group: rg-web
+    scale_set: web-uniform
+    instances: ["0", "3", "web-uniform_7"]
+    state: restarted
+    batch_size: 1
+
+- name: Reimage every VM of a Flexible scale set (ephemeral OS disks), 25% at a time, 10 requests in flight
+  vmss.fleet.instance:
+    resource_group: rg-api
+    scale_set: api-flex
+    all_instances: true
+    state: reimaged
+    batch_size: 25%
+    max_parallel: 10
+    temp_disk: true
+
+- name: Mixed identifiers across a Uniform and a Flexible scale set
+  vmss.fleet.instance:
+    resource_group: rg-web
+    scale_set: [web-uniform, web-flex]
+    instances: ["web-uniform_2", "web-flex_1a2b3c4d"]
+    state: deallocated
+
+- name: Make sure every VM runs (starts only those that do not)
+  vmss.fleet.instance:
+    resource_group: rg-web
+    scale_set: web-uniform
+    all_instances: true
+    state: running
+
+# AWX / Automation Platform: relaunching a failed job must not redo what is done.
+# Put the rollout's start time in the job's extra vars (or a survey) once, for example
+# rollout_since: "2026-11-20T10:00:00Z". A relaunch reuses the same extra vars, so instances
+# reimaged by the first run (OS disk provisioned after that time) are skipped.
+- name: Rolling reimage that a relaunch resumes where it stopped
+  vmss.fleet.instance:
+    resource_group: rg-web
+    scale_set: web-uniform
+    all_instances: true
+    state: reimaged
+    since: "{{ rollout_since }}"
+    batch_size: 20%
+    health_check: true
+    max_failed: 1
+    pause: 60
+
+- name: Preview the plan without changing anything
+  vmss.fleet.instance:
+    resource_group: rg-web
+    scale_set: web-uniform
+    all_instances: true
+    state: restarted
+    batch_size: 2
+  check_mode: true
+  register: plan
+
+- name: Show the batches
+  ansible.builtin.debug:
+    msg: "{{ plan.batches }}"
+'''
+
+RETURN = r'''
+changed:
+  description: Whether any request was accepted by Azure (in check mode, whether any would be sent).
+  returned: always
+  type: bool
+actions:
+  description: One entry per instance acted on (or, in check mode, to act on), in batch order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance:
+      description: The VM name.
+      type: str
+      sample: web-uniform_3
+    instance_id:
+      description: The instance ID (Uniform) or VM name (Flexible).
+      type: str
+      sample: "3"
+    scale_set:
+      description: The scale set's name.
+      type: str
+    orchestration_mode:
+      description: V(Uniform) or V(Flexible).
+      type: str
+    operation:
+      description: V(start), V(restart), V(reimage), V(power_off) or V(deallocate).
+      type: str
+    batch:
+      description: The batch number, from 1.
+      type: int
+    reason:
+      description: Why the instance gets this operation.
+      type: str
+    outcome:
+      description:
+        - V(planned) (check mode), V(succeeded), V(requested) (O(wait=false)), V(failed) (refused or failed),
+          V(unhealthy) (not healthy at O(wait_timeout)), V(gone) (no longer listed), V(timed_out), or
+          V(not_started) (the run stopped before its batch).
+      type: str
+    started:
+      description: When its request was sent (UTC), or null.
+      type: str
+    finished:
+      description: When it was seen done (UTC), or null.
+      type: str
+    error:
+      description: What went wrong, for failed instances.
+      type: str
+      returned: when the instance failed
+skipped:
+  description: Targeted instances left alone, each with the reason (already in the state, done since O(since), ...).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"instance": "web-uniform_2", "instance_id": "2", "scale_set": "web-uniform", "reason": "already running"}]
+waited:
+  description: Instances that had an operation in progress when the task started and were waited on first.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"instance": "web-uniform_4", "was": "power starting, provisioning updating"}]
+batches:
+  description: The batches, each with its number and the VM names in it.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"batch": 1, "instances": ["web-uniform_0", "web-uniform_3"]}]
+requests:
+  description: The write requests of the plan (sent, or in check mode to be sent), in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    batch:
+      description: The batch the request belongs to.
+      type: int
+    operation:
+      description: The operation.
+      type: str
+    scope:
+      description: V(scale_set) (one Uniform request with C(instanceIds)) or V(vm) (one Flexible member).
+      type: str
+    method:
+      description: The HTTP method, V(POST).
+      type: str
+    path:
+      description: The resource manager path of the request.
+      type: str
+    scale_set:
+      description: The scale set.
+      type: str
+    resource_group:
+      description: The resource group.
+      type: str
+    instances:
+      description: The VM names the request covers.
+      type: list
+      elements: str
+    instance_ids:
+      description: The instance IDs sent as C(instanceIds).
+      type: list
+      elements: str
+      returned: for RV(requests[].scope=scale_set)
+instances:
+  description:
+    - The records of the targeted instances after the run (in check mode, as predicted), with the same fields as
+      M(vmss.fleet.instance_info) returns.
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible_collections.vmss.fleet.plugins.module_utils.actions import STATES, apply_instance_state
+from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import new_module, run
+
+
+def act(module, clients):
+    return apply_instance_state(clients.compute(), clients.network(), module.params, check_mode=module.check_mode,
+                                want_diff=module._diff, warn=module.warn)
+
+
+def main():
+    module = new_module(dict(
+        resource_group=dict(type="str", required=True),
+        scale_set=dict(type="list", elements="str", required=True, aliases=["scale_sets"]),
+        instances=dict(type="list", elements="str"),
+        all_instances=dict(type="bool", default=False),
+        state=dict(type="str", required=True, choices=list(STATES)),
+        since=dict(type="str"),
+        batch_size=dict(type="str", default="100%"),
+        pause=dict(type="int", default=0),
+        health_check=dict(type="bool", default=True),
+        max_failed=dict(type="int", default=0),
+        max_parallel=dict(type="int", default=10),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=1800),
+        temp_disk=dict(type="bool"),
+        exact_version=dict(type="str"),
+        force_update_os_disk_for_ephemeral=dict(type="bool"),
+    ))
+    run(module, act)
+
+
+if __name__ == "__main__":
+    main()
