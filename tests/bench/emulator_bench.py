@@ -69,12 +69,12 @@ def network_listing(clients, scale_sets):
     for ss in scale_sets:
         rg = ss.id.split("/")[4]
         if ss.orchestration_mode == "Uniform":
-            nics += sum(1 for _ in clients.network.network_interfaces
+            nics += sum(1 for _unused in clients.network.network_interfaces
                         .list_virtual_machine_scale_set_network_interfaces(rg, ss.name))
         else:
             groups.add(rg)
     for rg in groups:
-        nics += sum(1 for _ in clients.network.network_interfaces.list(rg))
+        nics += sum(1 for _unused in clients.network.network_interfaces.list(rg))
     return time.perf_counter() - started, nics
 
 
@@ -99,7 +99,7 @@ async def _rps(emu, token, path, seconds, concurrency):
                         errors += 1
                 latencies.append(time.perf_counter() - t0)
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker() for _unused in range(concurrency)))
         elapsed = time.perf_counter() - started
     latencies.sort()
     return {

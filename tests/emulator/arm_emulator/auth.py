@@ -28,7 +28,7 @@ class Principal:
 
     def sees_subscription(self, sub_id):
         sub_id = sub_id.lower()
-        return any(s == sub_id for s, _ in self.scopes)
+        return any(s == sub_id for s, _rest in self.scopes)
 
     def has_subscription_scope(self, sub_id):
         sub_id = sub_id.lower()
@@ -90,7 +90,7 @@ class TokenStore:
             raise _unauthorized("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
                                 authority, "invalid_token",
                                 "The authentication failed because of missing 'Authorization' header.")
-        scheme, _, token = header.partition(" ")
+        scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _unauthorized("AuthenticationFailed",
                                 "Authentication failed. The 'Authorization' header is provided in an invalid format.",

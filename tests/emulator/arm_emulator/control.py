@@ -255,7 +255,7 @@ def start_op(emu, request, body):
 def add_instances(emu, request, body):
     ss = _scale_set(emu, body)
     added = []
-    for _ in range(int(body.get("count", 1))):
+    for _unused in range(int(body.get("count", 1))):
         vm = emu.state.add_vm(ss)
         if body.get("power_state"):
             vm.power = body["power_state"]

@@ -188,7 +188,9 @@ def _vmss_vm_options(ctx):
             if not match:
                 raise invalid_parameter(f"The value '{flt}' of parameter '$filter' is invalid.", target="$filter")
             wanted = match.group(1).lower() == "true"
-            predicate = lambda vm: vm.latest_model_applied == wanted  # noqa: E731
+
+            def predicate(vm):
+                return vm.latest_model_applied == wanted
     return with_iv, statuses_only, power_only, predicate
 
 

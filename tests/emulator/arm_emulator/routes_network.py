@@ -2,6 +2,7 @@
 private and public IPs can be joined to VMs without one GET per VM."""
 
 from . import render
+from .api_versions import vmss_network_route
 from .errors import not_found_resource, not_found_subscription
 from .http import json_response, paginate
 from .routes_compute import RG, SUB, VMSS, _rg, _scale_set, _scale_set_vm
@@ -105,13 +106,19 @@ def sub_public_ips(emu, ctx):
 
 _R = "Microsoft.Network/networkInterfaces/read"
 _P = "Microsoft.Network/publicIPAddresses/read"
+_VMSS_NIC = "virtualMachineScaleSets/networkInterfaces"
+_VMSS_PIP = "virtualMachineScaleSets/publicIPAddresses"
+_VM_NIC = "virtualMachineScaleSets/virtualMachines/networkInterfaces"
+_VM_PIP = "virtualMachineScaleSets/virtualMachines/networkInterfaces/ipConfigurations/publicIPAddresses"
 ROUTES = [
-    ("GET", VMSS + r"/networkinterfaces", vmss_nics, "rg", _R, None, False),
-    ("GET", VMSS + r"/publicipaddresses", vmss_public_ips, "rg", _P, None, False),
-    ("GET", NIC, vmss_vm_nics, "rg", _R, None, False),
-    ("GET", NIC + r"/(?P<nic>[^/]+)", vmss_vm_nic, "rg", _R, None, False),
-    ("GET", PIP, vmss_vm_public_ips, "rg", _P, None, False),
-    ("GET", PIP + r"/(?P<pip>[^/]+)", vmss_vm_public_ip, "rg", _P, None, False),
+    # Scale-set network views take Compute's api-versions only (see api_versions.py).
+    ("GET", VMSS + r"/networkinterfaces", vmss_network_route(vmss_nics, _VMSS_NIC, _rg), "rg", _R, None, False),
+    ("GET", VMSS + r"/publicipaddresses", vmss_network_route(vmss_public_ips, _VMSS_PIP, _rg), "rg", _P, None,
+     False),
+    ("GET", NIC, vmss_network_route(vmss_vm_nics, _VM_NIC, _rg), "rg", _R, None, False),
+    ("GET", NIC + r"/(?P<nic>[^/]+)", vmss_network_route(vmss_vm_nic, _VM_NIC, _rg), "rg", _R, None, False),
+    ("GET", PIP, vmss_network_route(vmss_vm_public_ips, _VM_PIP, _rg), "rg", _P, None, False),
+    ("GET", PIP + r"/(?P<pip>[^/]+)", vmss_network_route(vmss_vm_public_ip, _VM_PIP, _rg), "rg", _P, None, False),
     ("GET", NP + r"/networkinterfaces", rg_nics, "rg", _R, None, False),
     ("GET", NP + r"/networkinterfaces/(?P<name>[^/]+)", rg_nic, "rg", _R, None, False),
     ("GET", NP + r"/publicipaddresses", rg_public_ips, "rg", _P, None, False),

@@ -130,7 +130,7 @@ class Emulator:
         if delay > 0:
             await asyncio.sleep(delay / 1000.0)
         if faults.fail_paths:
-            self._path_fault(ctx, entry)
+            await self._path_fault(request, ctx, entry)
         if is_arm:
             if faults.reset_rate and ctx.method in faults.reset_methods and self.rng.random() < faults.reset_rate:
                 self._reset_connection(request)
@@ -152,18 +152,27 @@ class Emulator:
                 return result
         raise ArmError(404, "NotFound", f"No route for {ctx.method} {path}")
 
-    def _path_fault(self, ctx, entry):
+    async def _path_fault(self, request, ctx, entry):
         for rule in self.faults.fail_paths:
             methods = rule.get("methods")
             if methods and ctx.method not in methods:
                 continue
             if not re.search(rule["pattern"], ctx.path, re.I):
                 continue
+            if rule.get("query") and not re.search(rule["query"], request.query_string, re.I):
+                continue
             count = rule.get("count")
             if count is not None:
                 if count <= 0:
                     continue
                 rule["count"] = count - 1
+            if rule.get("delay_ms"):
+                # A slow answer: the request is still served, as ARM does when the client gave up waiting.
+                entry["fault"] = "slow"
+                await asyncio.sleep(float(rule["delay_ms"]) / 1000.0)
+                return
+            if rule.get("reset"):
+                self._reset_connection(request)
             entry["fault"] = "path"
             status = int(rule.get("status", 500))
             headers = {"Retry-After": str(rule["retry_after"])} if rule.get("retry_after") else None
@@ -192,7 +201,7 @@ class Emulator:
                 route = candidate
                 break
         if route is None:
-            if any(regex.match(lpath) for m, routes in ARM_ROUTES.items() for regex, _ in routes):
+            if any(regex.match(lpath) for m, routes in ARM_ROUTES.items() for regex, _rest in routes):
                 raise ArmError(405, "MethodNotAllowed", f"The method '{ctx.method}' is not allowed on {ctx.path}.")
             raise ArmError(404, "NotFound", f"No HTTP resource was found that matches the request URI "
                                             f"'{self.endpoint}{ctx.path}'.")
@@ -254,4 +263,3 @@ def endpoint_for(host, port):
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"https://{shown}:{port}"
-

@@ -100,7 +100,7 @@ BODY_MODELS = {
 
 
 def replay_for(example: Example, t: Targets) -> Replay:
-    resource, _, action = example.operation.partition("_")
+    resource, _sep, action = example.operation.partition("_")
     builder = {
         "VirtualMachineScaleSets": _scale_set,
         "VirtualMachineScaleSetVMs": _scale_set_vm,

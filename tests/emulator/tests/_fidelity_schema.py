@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from azure.core.exceptions import DeserializationError
 
 
-
 @dataclass(frozen=True)
 class Shape:
     kind: str  # "model" | "list" | "map" | "page" | "scalar" | "any"

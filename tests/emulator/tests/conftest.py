@@ -79,7 +79,7 @@ def read_env_file(path):
             continue
         words = shlex.split(line)
         assert words[0] == "export", line
-        key, _, value = words[1].partition("=")
+        key, _sep, value = words[1].partition("=")
         env[key] = value
     return env
 

@@ -36,7 +36,7 @@ def clients(emulator):
 def read_everything_a_few_times(clients):
     """Single GETs and a paged listing, repeated; returns what the caller saw."""
     seen = []
-    for _ in range(GET_ROUNDS):
+    for _unused in range(GET_ROUNDS):
         seen.append(clients.compute.virtual_machine_scale_sets.get(RG, SCALE_SET).name)
         seen.append(len(list(clients.compute.virtual_machine_scale_set_vms.list(RG, SCALE_SET))))
     return seen

@@ -87,7 +87,7 @@ def test_type_checker_flags_values_that_do_not_become_their_declared_type():
                      {"code": "PowerState/running", "time": "2026-11-22T03:00:00.0000000+00:00"}],
         "vmHealth": {"status": {"code": "HealthState/healthy"}},
     }}}
-    assert [problem.split(":")[0] for problem in type_problems(body, VM_SHAPE)] == [
+    assert [problem.split(":", maxsplit=1)[0] for problem in type_problems(body, VM_SHAPE)] == [
         "properties.instanceView.platformFaultDomain", "properties.instanceView.statuses[].time"]
 
 
@@ -164,7 +164,7 @@ def send(emulator, bearer, replay):
 
 def final_operation_status(emulator, bearer, url):
     """Poll an Azure-AsyncOperation URL until the operation leaves InProgress (bounded by attempts, not time)."""
-    for _ in range(200):
+    for _unused in range(200):
         status = requests.get(url, headers={"Authorization": f"Bearer {bearer}"}, verify=emulator.ca_bundle,
                               timeout=10).json()["status"]
         if status != "InProgress":
@@ -273,7 +273,7 @@ def act_and_fail(emulator, clients):
 
 def throttle_and_expire(emulator, clients):
     emulator.settings(throttle=True, throttle_buckets={"GetVMScaleSet3Min": [1, 1]})
-    for _ in range(2):  # the second is throttled once, then retried after Retry-After
+    for _unused in range(2):  # the second is throttled once, then retried after Retry-After
         clients.compute.virtual_machine_scale_sets.get(UNIFORM_RG, UNIFORM_SET)
     emulator.settings(throttle=False)
     emulator.expire_tokens()

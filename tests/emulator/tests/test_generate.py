@@ -85,7 +85,7 @@ def test_serve_daemon_and_stop(tmp_path):
     state_dir = tmp_path / "state"
     result = subprocess.run([sys.executable, "-m", "arm_emulator", "serve", "--estate", str(SAMPLE),
                              "--state-dir", str(state_dir), "--daemon"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     ready = json.loads(result.stdout.strip().splitlines()[-1])
     try:
@@ -95,7 +95,7 @@ def test_serve_daemon_and_stop(tmp_path):
         assert len(list(clients.compute.virtual_machine_scale_sets.list_all())) == 3
     finally:
         stopped = subprocess.run([sys.executable, "-m", "arm_emulator", "stop", "--state-dir", str(state_dir)],
-                                 capture_output=True, text=True, timeout=30)
+                                 capture_output=True, text=True, timeout=30, check=False)
     assert stopped.returncode == 0, stopped.stderr
     assert not _alive(ready["pid"]), "the daemon is still running"
     assert not (state_dir / "emulator.pid").exists()
@@ -105,6 +105,6 @@ def test_bad_estate_is_reported(tmp_path):
     path = tmp_path / "bad.yml"
     path.write_text("principals: []\nsubscriptions: []\n")
     result = subprocess.run([sys.executable, "-m", "arm_emulator", "serve", "--estate", str(path)],
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2
     assert "at least one principal" in result.stderr

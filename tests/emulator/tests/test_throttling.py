@@ -56,7 +56,7 @@ def test_remaining_counts_decrease_by_one_per_request(emulator, clients):
     def keep_headers(pipeline_response):
         seen.append(pipeline_response.http_response.headers)
 
-    for _ in range(4):
+    for _unused in range(4):
         clients.compute.virtual_machine_scale_sets.get(RG, SCALE_SET, raw_response_hook=keep_headers)
 
     resource = [parse_remaining(headers["x-ms-ratelimit-remaining-resource"]) for headers in seen]
@@ -72,7 +72,7 @@ def test_burst_beyond_the_bucket_gets_429_with_compute_body(emulator, clients):
     url = scale_set_url(emulator, clients.subscription_id)
     with requests.Session() as session:  # raw calls: no retry policy between us and the 429
         session.headers["Authorization"] = f"Bearer {token}"
-        answers = [session.get(url, verify=emulator.ca_bundle, timeout=10) for _ in range(5)]
+        answers = [session.get(url, verify=emulator.ca_bundle, timeout=10) for _unused in range(5)]
 
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
     for throttled in answers[3:]:
@@ -88,7 +88,7 @@ def test_sdk_retry_policy_recovers_from_429_without_the_caller_seeing_it(emulato
     emulator.settings(throttle_buckets={"GetVMScaleSet3Min": [2, 2]})
     emulator.clear_requests()
 
-    names = [clients.compute.virtual_machine_scale_sets.get(RG, SCALE_SET).name for _ in range(4)]
+    names = [clients.compute.virtual_machine_scale_sets.get(RG, SCALE_SET).name for _unused in range(4)]
 
     assert names == [SCALE_SET] * 4
     statuses = [entry["status"] for entry in requests_to(emulator, f"/virtualMachineScaleSets/{SCALE_SET}")]
