@@ -1,0 +1,663 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: azure_vmss
+short_description: Azure virtual machine scale set VMs of both orchestration modes as inventory hosts
+version_added: 0.1.0
+description:
+  - Makes every VM of the selected Azure virtual machine scale sets a host, Uniform and Flexible alike, with the
+    same record the modules return (under O(hostvars_prefix)), default groups per scale set, orchestration mode,
+    power state and zone, and the usual C(compose), C(groups) and C(keyed_groups).
+  - Requests scale with scale sets and pages, never with VMs. Per scale set one paged list carries every VM with
+    its instance view; addresses come from one list of network interfaces and one of public IPs per Uniform scale
+    set, and per resource group for Flexible members. Scale sets, resource groups and subscriptions are read
+    concurrently (O(max_concurrency)); throttling (429 with Retry-After) and transient errors are retried by
+    azure-core.
+  - Hosts are never dropped silently. When a subscription, resource group or scale set cannot be read the run
+    fails naming it; with O(fail_on_partial=false) the inventory is built from what could be read and a warning
+    names what is missing.
+  - The configuration file name must end in C(azure_vmss.yml) or C(azure_vmss.yaml).
+  - Every option that an AWX inventory source may need to override also reads an environment variable, because
+    AWX turns the source variables of a project-sourced inventory into environment variables.
+author:
+  - vmss.fleet team (@vmss-fleet)
+options:
+  plugin:
+    description: Marks this file as a configuration of this plugin.
+    type: str
+    required: true
+    choices: [vmss.fleet.azure_vmss]
+  subscriptions:
+    description:
+      - The subscriptions to read. Without it, the credential's subscription (O(subscription_id)).
+      - V(all) reads every subscription the credential can see, as listed by Azure's subscriptions API.
+      - From the environment, a comma-separated list.
+    type: list
+    elements: str
+    env:
+      - name: AZURE_VMSS_SUBSCRIPTIONS
+  resource_groups:
+    description:
+      - Only scale sets of these resource groups. Without it, every scale set of each subscription.
+      - With several subscriptions a resource group needs to exist in only one of them; one that exists in none
+        is reported as missing.
+      - From the environment, a comma-separated list.
+    type: list
+    elements: str
+    env:
+      - name: AZURE_VMSS_RESOURCE_GROUPS
+  scale_sets:
+    description:
+      - Only scale sets with these names. Shell-style globs (V(web-*)) are allowed; names compare
+        case-insensitively, as Azure's do.
+      - A name or glob that matches no scale set fails the run, naming it, so that a typo does not look like an
+        empty fleet.
+      - From the environment, a comma-separated list.
+    type: list
+    elements: str
+    env:
+      - name: AZURE_VMSS_SCALE_SETS
+  orchestration_modes:
+    description:
+      - Only scale sets of these orchestration modes. Without it, both.
+    type: list
+    elements: str
+    choices: [Uniform, Flexible]
+    env:
+      - name: AZURE_VMSS_ORCHESTRATION_MODES
+  hostvars_prefix:
+    description:
+      - Prefix of the host variables that carry the instance record (V(vmss_power_state), V(vmss_zones)...).
+      - Letters, digits and underscores; it may be empty.
+    type: str
+    default: vmss_
+    env:
+      - name: AZURE_VMSS_HOSTVARS_PREFIX
+  include_instance_view:
+    description:
+      - Add the whole instance view (statuses, disks, extensions, VM agent...) as the C(instance_view) host
+        variable. The instance view is always read (the power state and health come from it); this only decides
+        whether all of it becomes a host variable.
+    type: bool
+    default: true
+    env:
+      - name: AZURE_VMSS_INCLUDE_INSTANCE_VIEW
+  ansible_host_source:
+    description:
+      - What C(ansible_host) is set to. V(private_ip) and V(public_ip) are the first address of the primary
+        network interface; V(computer_name) is the guest's host name; V(name) is the VM name.
+      - When the chosen value is missing (a VM without public IP), C(ansible_host) is not set for that host.
+    type: str
+    default: private_ip
+    choices: [private_ip, public_ip, computer_name, name]
+    env:
+      - name: AZURE_VMSS_ANSIBLE_HOST_SOURCE
+  hostnames:
+    description:
+      - How hosts are named, as a preference list; the first entry that gives a value for a VM names it.
+      - An entry is V(name) (the VM name), V(computer_name), V(private_ip), V(public_ip), V(instance_id),
+        V(vm_id), or a Jinja2 expression over the host variables (for example
+        C(vmss_tags.hostname | default(''))).
+      - When no entry gives a value, the VM name is used.
+      - Names are unique. Hosts whose names would collide all get a suffix made from their resource id
+        (C(web-000001_3f2a9c1b)), so each host keeps its name from one run to the next; a warning names them.
+        AWX matches hosts by name, so choose names that do not change when a VM restarts (V(name),
+        V(computer_name)).
+    type: list
+    elements: str
+    default: [name]
+  default_groups:
+    description:
+      - Add every host to the groups C({group_prefix}scaleset_{scale set}), C({group_prefix}mode_{uniform|flexible}),
+        C({group_prefix}power_{power state}) and, for zonal VMs, C({group_prefix}zone_{location}_{zone})
+        (zones are numbered per region). Names are lower case, other characters than letters, digits and C(_)
+        become C(_).
+      - Scale sets with the same name in different resource groups share their group; use C(keyed_groups) on
+        C(vmss_resource_group) to tell them apart.
+    type: bool
+    default: true
+    env:
+      - name: AZURE_VMSS_DEFAULT_GROUPS
+  group_prefix:
+    description:
+      - Prefix of the default group names.
+    type: str
+    default: vmss_
+    env:
+      - name: AZURE_VMSS_GROUP_PREFIX
+  include_filters:
+    description:
+      - Jinja2 conditionals over the host variables. When given, a VM becomes a host only if at least one is
+        true.
+      - With O(strict=false) a conditional that cannot be evaluated for a host counts as false; with
+        O(strict=true) it fails the run.
+    type: list
+    elements: str
+    default: []
+  exclude_filters:
+    description:
+      - Jinja2 conditionals over the host variables. A VM for which any is true is not a host. Applied after
+        O(include_filters).
+      - Evaluation errors are handled as for O(include_filters).
+    type: list
+    elements: str
+    default: []
+  max_concurrency:
+    description:
+      - How many list requests are in flight at once, across subscriptions, resource groups and scale sets.
+    type: int
+    default: 8
+    env:
+      - name: AZURE_VMSS_MAX_CONCURRENCY
+  fail_on_partial:
+    description:
+      - Fail the run when any subscription, resource group or scale set (or the addresses of one) cannot be
+        read, naming each. With V(false) the inventory is built from what could be read and a warning names
+        what is missing. Never a silent drop.
+      - A run where nothing at all could be read always fails.
+    type: bool
+    default: true
+    env:
+      - name: AZURE_VMSS_FAIL_ON_PARTIAL
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+  - vmss.fleet.azure.plugins
+notes:
+  - Ansible itself only warns when an inventory source fails to parse, and goes on without its hosts. AWX makes
+    that fatal (it sets E(ANSIBLE_INVENTORY_UNPARSED_FAILED)); elsewhere set it too, or
+    C(unparsed_is_failed = true) in the C([inventory]) section of C(ansible.cfg), so a failed listing fails the
+    play.
+  - The cache holds the records that were read, keyed on the options that decide what is read (scope, identity,
+    cloud), not on the file's path. Changes to hostnames, groups, C(compose) or filters apply without a new listing.
+    A listing with missing parts is never cached.
+  - In AWX, set the inventory source's C(enabled_var) to C(vmss_power_state) and C(enabled_value) to
+    C(running), so stopped and deallocated VMs stay in the inventory as disabled hosts.
+'''
+
+EXAMPLES = r'''
+# fleet.azure_vmss.yml: every scale set of the credential's subscription (both modes)
+plugin: vmss.fleet.azure_vmss
+
+---
+# web.azure_vmss.yml: two resource groups, web scale sets only, named by computer name
+plugin: vmss.fleet.azure_vmss
+resource_groups: [rg-web-eu, rg-web-us]
+scale_sets: ["web-*"]
+hostnames: [computer_name, name]
+ansible_host_source: private_ip
+include_instance_view: false
+exclude_filters:
+  - vmss_provisioning_state == 'failed'
+compose:
+  ansible_user: "'azureuser'"
+keyed_groups:
+  - key: vmss_tags.role | default('none')
+    prefix: role
+  - key: vmss_location
+    prefix: region
+groups:
+  unhealthy: vmss_health == 'unhealthy'
+
+---
+# all.azure_vmss.yml: every subscription the credential can read, cached for 10 minutes
+plugin: vmss.fleet.azure_vmss
+subscriptions: [all]
+max_concurrency: 16
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: /tmp/vmss_inventory_cache
+cache_timeout: 600
+
+# AWX inventory source recipe (project-sourced):
+#   1. Commit a file named e.g. inventories/prod.azure_vmss.yml containing `plugin: vmss.fleet.azure_vmss`
+#      (and any fixed options), and list vmss.fleet in the project's collections/requirements.yml.
+#   2. Inventory source: Source "Sourced from a Project", that project, Inventory file
+#      inventories/prod.azure_vmss.yml, Credential: a "Microsoft Azure Resource Manager" credential.
+#   3. Options: Overwrite, Update on launch; Enabled Variable: vmss_power_state; Enabled Value: running.
+#   4. Source variables become environment variables, for example:
+#        AZURE_VMSS_RESOURCE_GROUPS: rg-web-eu,rg-web-us
+#        AZURE_VMSS_FAIL_ON_PARTIAL: "false"
+'''
+
+import hashlib
+import json
+import re
+
+from ansible.errors import AnsibleError
+from ansible.inventory.group import to_safe_group_name
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_options
+from ansible_collections.vmss.fleet.plugins.module_utils.clients import AzureClients, missing_sdk
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet, select_scale_sets
+from ansible_collections.vmss.fleet.plugins.module_utils.listing import match_names, orchestration_mode, run_bounded
+from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import scrub
+
+CONFIG_SUFFIXES = ("azure_vmss.yml", "azure_vmss.yaml")
+ALL_SUBSCRIPTIONS = "all"
+
+# hostnames entries that name a record field; anything else is a Jinja2 expression.
+HOSTNAME_FIELDS = ("name", "computer_name", "private_ip", "public_ip", "instance_id", "vm_id")
+
+# Options that decide what is read from Azure, and so which cached listing may be reused.
+CACHE_SCOPE_OPTIONS = ("subscriptions", "resource_groups", "scale_sets", "orchestration_modes",
+                       "include_instance_view", "subscription_id", "tenant", "client_id", "ad_user", "auth_source",
+                       "profile", "cloud_environment", "base_url", "authority_host")
+
+VARIABLE_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+# ---------------------------------------------------------------------------
+# Pure helpers: records in, names and variables out (unit tested)
+# ---------------------------------------------------------------------------
+
+def record_value(record, field):
+    """A record field for naming and addressing; ``private_ip``/``public_ip`` are the first address."""
+    if field in ("private_ip", "public_ip"):
+        addresses = record.get(field + "s") or []
+        return addresses[0] if addresses else None
+    return record.get(field)
+
+
+def host_variables(record, prefix="vmss_", include_instance_view=True, ansible_host_source="private_ip"):
+    """The host variables of one instance record: every field under ``prefix``, and ``ansible_host``."""
+    variables = {}
+    for key, value in record.items():
+        if key == "instance_view" and not include_instance_view:
+            continue
+        variables[prefix + key] = value
+    address = record_value(record, ansible_host_source)
+    if address:
+        variables["ansible_host"] = address
+    return variables
+
+
+def preferred_hostname(record, preferences, evaluate=None):
+    """The first value the ``hostnames`` preferences give for a record; the VM name when none does.
+
+    ``evaluate(expression)`` computes a Jinja2 entry (None when it cannot).
+    """
+    for preference in preferences or []:
+        if preference in HOSTNAME_FIELDS:
+            value = record_value(record, preference)
+        elif evaluate is not None:
+            value = evaluate(preference)
+        else:
+            value = None
+        if value not in (None, ""):
+            return to_text(value)
+    return record["name"]
+
+
+def identity_suffix(resource_id):
+    """A short suffix that only depends on the VM's own resource id (ids are case-insensitive)."""
+    return hashlib.sha256(resource_id.lower().encode("utf-8")).hexdigest()[:8]
+
+
+def unique_hostnames(named):
+    """``[(resource id, name)]`` -> ``({resource id: unique name}, [names that collided])``.
+
+    Every host of a colliding name gets a suffix from its resource id, not from its position, so a host's name
+    does not depend on the order Azure lists VMs in.
+    """
+    counts = {}
+    for _resource_id, name in named:
+        counts[name] = counts.get(name, 0) + 1
+    unique = {}
+    for resource_id, name in named:
+        unique[resource_id] = name if counts[name] == 1 else "%s_%s" % (name, identity_suffix(resource_id))
+    return unique, sorted(name for name, count in counts.items() if count > 1)
+
+
+def safe_group_name(name):
+    """A valid, lower-case Ansible group name."""
+    return to_safe_group_name(to_text(name).lower(), force=True, silent=True)
+
+
+def default_groups(record, prefix="vmss_"):
+    """The groups a host joins by default: its scale set, mode, power state and zones."""
+    groups = [
+        "%sscaleset_%s" % (prefix, record.get("scale_set")),
+        "%smode_%s" % (prefix, record.get("orchestration_mode")),
+        "%spower_%s" % (prefix, record.get("power_state") or "unknown"),
+    ]
+    for zone in record.get("zones") or []:
+        groups.append("%szone_%s_%s" % (prefix, record.get("location"), zone))
+    return [safe_group_name(group) for group in groups]
+
+
+def keep_host(include_results, exclude_results):
+    """Include filters are OR-ed (none given keeps everything); any true exclude filter drops the host."""
+    included = not include_results or any(include_results)
+    return included and not any(exclude_results)
+
+
+def subscription_scope(wanted, default_subscription, list_all):
+    """Subscription ids to read, in order, without duplicates (ids compare case-insensitively).
+
+    ``default_subscription()`` and ``list_all()`` are only called when needed.
+    """
+    wanted = [value.strip() for value in wanted or [] if value and value.strip()]
+    if not wanted:
+        wanted = [default_subscription()]
+    chosen, seen = [], set()
+    for value in wanted:
+        ids = [value]
+        if value.lower() == ALL_SUBSCRIPTIONS:
+            ids = list_all()
+            if not ids:
+                raise FleetError("subscriptions: all, but the credential can see no subscription.")
+        for subscription_id in ids:
+            if subscription_id.lower() not in seen:
+                seen.add(subscription_id.lower())
+                chosen.append(subscription_id)
+    return chosen
+
+
+def read_scopes(subscriptions, resource_groups):
+    """(subscription, resource group or None) pairs: where scale sets are listed."""
+    groups = [group for group in resource_groups or [] if group] or [None]
+    return [(subscription, group) for subscription in subscriptions for group in groups]
+
+
+def describe_scope(subscription, resource_group=None):
+    if resource_group:
+        return "resource group '%s' of subscription '%s'" % (resource_group, subscription)
+    return "subscription '%s'" % subscription
+
+
+def is_missing_group(error):
+    """A 404 for a resource group: nothing to list there (other 404s are real failures)."""
+    return error.status == 404 and (error.code or "").lower() in ("resourcegroupnotfound", "notfound")
+
+
+def drop_groups_found_elsewhere(failures, found_groups):
+    """Resource groups absent from one subscription are fine when another subscription has them.
+
+    ``failures`` are ``(subscription, group, FleetError)``; ``found_groups`` the lower-cased groups that were
+    listed somewhere. A group found nowhere stays a failure.
+    """
+    return [(subscription, group, error) for subscription, group, error in failures
+            if not (group and is_missing_group(error) and group.lower() in found_groups)]
+
+
+def failure_report(failures):
+    """One sentence naming every part that could not be read: ``[(what, FleetError)]``."""
+    parts = ["%s: %s" % (what, error.message) for what, error in failures]
+    noun = "part" if len(failures) == 1 else "parts"
+    return "Could not read %d %s of the fleet. %s" % (len(failures), noun, " | ".join(parts))
+
+
+def cache_scope(options):
+    """A short stable digest of the options that decide what is read (no secrets among them)."""
+    text = json.dumps(options, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def validate_options(options):
+    """FleetError naming the first option value that cannot work."""
+    for name in ("hostvars_prefix", "group_prefix"):
+        if not VARIABLE_PREFIX.match(options[name] or ""):
+            raise FleetError("%s '%s' must be letters, digits and underscores, not starting with a digit."
+                             % (name, options[name]))
+    if options["max_concurrency"] < 1:
+        raise FleetError("max_concurrency must be 1 or more, got %d." % options["max_concurrency"])
+
+
+# ---------------------------------------------------------------------------
+# Reading the fleet: the shared request plan of fleet.py, across subscriptions
+# ---------------------------------------------------------------------------
+
+class FleetRead(object):
+    """Records read across subscriptions, and ``(what, FleetError)`` for every part that could not be."""
+
+    def __init__(self):
+        self.records = []
+        self.failures = []
+        self.scopes_read = 0
+
+
+def _select_in_scope(clients, subscription, group):
+    try:
+        return select_scale_sets(clients.compute(subscription), group)
+    except FleetError:
+        raise
+    except Exception as exc:
+        raise from_azure(exc, "listing scale sets in %s" % describe_scope(subscription, group))
+
+
+def discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency, read):
+    """``{subscription: [scale set dicts]}`` in scope; unreadable scopes go to ``read.failures``."""
+    scopes = read_scopes(subscriptions, resource_groups)
+
+    def attempt(scope):
+        try:
+            return scope, _select_in_scope(clients, scope[0], scope[1]), None
+        except FleetError as exc:
+            return scope, None, exc
+
+    found, failures, found_groups = {}, [], set()
+    for (subscription, group), scale_sets, error in run_bounded(attempt, scopes, max_concurrency):
+        if error is not None:
+            failures.append((subscription, group, error))
+            continue
+        read.scopes_read += 1
+        if group:
+            found_groups.add(group.lower())
+        found.setdefault(subscription, []).extend(scale_sets)
+    for subscription, group, error in drop_groups_found_elsewhere(failures, found_groups):
+        read.failures.append((describe_scope(subscription, group), error))
+    # Names before modes: a glob that only matches scale sets of the other mode is not a typo.
+    return _keep_modes(_match_scale_set_names(found, names, read), modes)
+
+
+def _keep_modes(found, modes):
+    if not modes:
+        return found
+    wanted = set(mode.lower() for mode in modes)
+    return dict((subscription, [vmss for vmss in scale_sets if orchestration_mode(vmss).lower() in wanted])
+                for subscription, scale_sets in found.items())
+
+
+def _match_scale_set_names(found, names, read):
+    """Apply the ``scale_sets`` names/globs over everything found.
+
+    A pattern matching nothing is an error naming it; when parts could not be read, the scale set may be in
+    them, so it is reported with those parts instead.
+    """
+    if not names:
+        return found
+    everything = [vmss for scale_sets in found.values() for vmss in scale_sets]
+    unmatched = []
+    for pattern in names:
+        try:
+            match_names(everything, [pattern])
+        except FleetError:
+            unmatched.append(pattern)
+    if unmatched and not read.failures:
+        match_names(everything, names)  # raises, naming every unmatched pattern and what is available
+    if unmatched:
+        read.failures.append(("scale sets %s" % ", ".join("'%s'" % p for p in unmatched),
+                              FleetError("no scale set matches in what could be read")))
+    matched = [pattern for pattern in names if pattern not in unmatched]
+    kept = set(vmss["id"].lower() for vmss in match_names(everything, matched)) if matched else set()
+    return dict((subscription, [vmss for vmss in scale_sets if vmss["id"].lower() in kept])
+                for subscription, scale_sets in found.items())
+
+
+def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concurrency):
+    """Every instance record in scope, through ``fleet.list_fleet`` (one paged list per scale set)."""
+    read = FleetRead()
+    by_subscription = discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency,
+                                          read)
+    busy = [subscription for subscription in subscriptions if by_subscription.get(subscription)]
+    outer = max(1, min(len(busy), max_concurrency))
+    inner = max(1, max_concurrency // outer)
+
+    def list_subscription(subscription):
+        return subscription, list_fleet(clients.compute(subscription), clients.network(subscription),
+                                        by_subscription[subscription], instance_view=True, with_network=True,
+                                        max_concurrency=inner)
+
+    for subscription, listing in run_bounded(list_subscription, busy, outer):
+        read.records.extend(listing.records)
+        for what, error in listing.failures:
+            read.failures.append(("%s of subscription '%s'" % (what, subscription), error))
+    read.records.sort(key=lambda record: record["id"].lower())
+    return read
+
+
+# ---------------------------------------------------------------------------
+# The plugin
+# ---------------------------------------------------------------------------
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = "vmss.fleet.azure_vmss"
+
+    def verify_file(self, path):
+        """True only for readable files named ``*azure_vmss.yml|yaml``; never raises."""
+        try:
+            return to_text(path).endswith(CONFIG_SUFFIXES) and super(InventoryModule, self).verify_file(path)
+        except Exception:
+            return False
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path)
+        self._read_config_data(path)
+        settings = settings_from_options(self.get_option)
+        try:
+            validate_options(self._plugin_options())
+            records = self._records(path, cache, settings)
+        except FleetError as exc:
+            raise AnsibleError(scrub(exc.message, settings.secrets()))
+        self._populate(records)
+
+    def _plugin_options(self):
+        return dict((name, self.get_option(name)) for name in (
+            "hostvars_prefix", "group_prefix", "max_concurrency"))
+
+    # -- reading, through the cache ------------------------------------------------------------------------
+
+    def get_cache_key(self, path):
+        """Keyed on what is read (scope, identity, cloud), not on where the file is: AWX and CI check the
+        file out to a new directory for every run."""
+        return "vmss_fleet_azure_vmss_%s" % cache_scope(
+            dict((name, self.get_option(name)) for name in CACHE_SCOPE_OPTIONS))
+
+    def _records(self, path, cache, settings):
+        """Records from the cache when allowed and fresh, else from Azure (then cached if complete)."""
+        use_cache = self.get_option("cache")
+        key = self.get_cache_key(path)
+        if use_cache and cache:
+            try:
+                return self._cache[key]
+            except KeyError:
+                pass
+        records, complete = self._read_from_azure(settings)
+        if use_cache and complete:
+            self._cache[key] = records
+        return records
+
+    def _read_from_azure(self, settings):
+        """(records, complete): fails, or warns naming what is missing, per ``fail_on_partial``."""
+        missing = missing_sdk()
+        if missing:
+            raise FleetError("The vmss.fleet.azure_vmss inventory needs the Python package %s (pip install %s): %s"
+                             % (missing[0], missing[0], missing[1]))
+        clients = AzureClients(settings)
+        try:
+            subscriptions = subscription_scope(self.get_option("subscriptions"), lambda: clients.subscription_id,
+                                               clients.list_subscription_ids)
+            read = read_fleet(clients, subscriptions, self.get_option("resource_groups"),
+                              self.get_option("orchestration_modes"), self.get_option("scale_sets"),
+                              self.get_option("max_concurrency"))
+        finally:
+            clients.close()
+        self._report_failures(read, settings)
+        if not self.get_option("include_instance_view"):
+            # Not a host variable then; dropping it early keeps the cache small.
+            for record in read.records:
+                record["instance_view"] = None
+        return read.records, not read.failures
+
+    def _report_failures(self, read, settings):
+        if not read.failures:
+            return
+        report = scrub(failure_report(read.failures), settings.secrets())
+        if self.get_option("fail_on_partial") or read.scopes_read == 0:
+            raise FleetError(report + " Nothing was added to the inventory rather than leave those hosts out. "
+                             "Grant read access, or set fail_on_partial: false to build the inventory from what "
+                             "can be read.")
+        self.display.warning("vmss.fleet.azure_vmss: " + report + " The hosts there are missing from this inventory "
+                             "(fail_on_partial is false).")
+
+    # -- building hosts --------------------------------------------------------------------------------------
+
+    def _populate(self, records):
+        prefix = self.get_option("hostvars_prefix")
+        strict = self.get_option("strict")
+        hosts = []
+        for record in records:
+            variables = host_variables(record, prefix, self.get_option("include_instance_view"),
+                                       self.get_option("ansible_host_source"))
+            if self._passes_filters(variables, strict):
+                hosts.append((record, variables))
+
+        names, collided = unique_hostnames([(record["id"], self._hostname(record, variables, strict))
+                                            for record, variables in hosts])
+        if collided:
+            self.display.warning("vmss.fleet.azure_vmss: several VMs share the host name(s) %s; each got a suffix "
+                                 "from its resource id. Choose hostnames that are unique." % ", ".join(collided))
+        for record, variables in hosts:
+            self._add_host(names[record["id"]], record, variables, strict)
+
+    def _add_host(self, hostname, record, variables, strict):
+        self.inventory.add_host(hostname)
+        for key, value in variables.items():
+            self.inventory.set_variable(hostname, key, value)
+        if self.get_option("default_groups"):
+            for group in default_groups(record, self.get_option("group_prefix")):
+                self.inventory.add_group(group)
+                self.inventory.add_child(group, hostname)
+        self._set_composite_vars(self.get_option("compose"), variables, hostname, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), variables, hostname, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, hostname, strict=strict)
+
+    def _hostname(self, record, variables, strict):
+        return preferred_hostname(record, self.get_option("hostnames"),
+                                  lambda expression: self._evaluate(expression, variables, strict))
+
+    def _evaluate(self, expression, variables, strict):
+        """A hostnames expression's value, None when it cannot be evaluated (an error with strict)."""
+        try:
+            return self._compose(expression, variables)
+        except Exception as exc:
+            if strict:
+                raise AnsibleError("Could not evaluate hostnames entry '%s' for VM '%s': %s"
+                                   % (expression, variables.get(self.get_option("hostvars_prefix") + "name"), exc))
+            return None
+
+    def _condition(self, conditional, variables, strict):
+        self.templar.available_variables = variables
+        try:
+            return bool(self.templar.evaluate_conditional(conditional))
+        except Exception as exc:
+            if strict:
+                raise AnsibleError("Could not evaluate filter '%s' for VM '%s': %s"
+                                   % (conditional, variables.get(self.get_option("hostvars_prefix") + "name"), exc))
+            return False
+
+    def _passes_filters(self, variables, strict):
+        include = [self._condition(c, variables, strict) for c in self.get_option("include_filters") or []]
+        exclude = [self._condition(c, variables, strict) for c in self.get_option("exclude_filters") or []]
+        return keep_host(include, exclude)

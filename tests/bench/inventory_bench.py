@@ -1,0 +1,212 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of the vmss.fleet.azure_vmss inventory plugin at fleet scale.
+
+    . .venv/bin/activate
+    python tests/bench/inventory_bench.py [--uniform 10 --flexible 10 --vms-per-set 500 --latency-ms 50 --runs 3]
+
+Generates an estate with ``python -m arm_emulator generate``, serves it with latency and throttling on, runs
+``ansible-inventory --list --export`` under ``/usr/bin/time -v`` a few times and reports the median wall time,
+the requests the emulator logged (by kind, against the (scale sets + resource groups) x pages expectation) and
+the peak memory of ansible-inventory. A benchmark, not a test: it asserts nothing but the host count.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.dirname(sys.executable)
+SCRUBBED_ENV_PREFIXES = ("AZURE_", "ANSIBLE_", "ARM_")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uniform", type=int, default=10)
+    parser.add_argument("--flexible", type=int, default=10)
+    parser.add_argument("--vms-per-set", type=int, default=500)
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--page-size", type=int, default=100, help="the emulator's page size (ARM's is 100+)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--max-concurrency", type=int, default=None, help="plugin option (default: the plugin's)")
+    parser.add_argument("--no-instance-view", action="store_true", help="include_instance_view: false")
+    return parser.parse_args()
+
+
+def generate_estate(args, workdir):
+    path = os.path.join(workdir, "estate.yml")
+    command = [sys.executable, "-m", "arm_emulator", "generate", "--uniform", str(args.uniform),
+               "--flexible", str(args.flexible), "--vms-per-set", str(args.vms_per_set)]
+    with open(path, "w") as handle:
+        subprocess.run(command, stdout=handle, check=True)
+    with open(path) as handle:
+        estate = yaml.safe_load(handle)
+    groups = [group for sub in estate["subscriptions"] for group in sub["resource_groups"]]
+    sets = [vmss for group in groups for vmss in group["scale_sets"]]
+    return path, groups, sets
+
+
+def inventory_env(emulator_env):
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(SCRUBBED_ENV_PREFIXES))
+    env.update(emulator_env)
+    env.update({"PATH": BIN + os.pathsep + env.get("PATH", ""),
+                "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, ".collections"),
+                "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True"})
+    return env
+
+
+def run_once(config_path, env, workdir):
+    """(wall seconds, peak RSS in MiB, host count) of one ansible-inventory --list --export."""
+    output = os.path.join(workdir, "inventory.json")
+    command = ["/usr/bin/time", "-v", os.path.join(BIN, "ansible-inventory"), "-i", config_path, "--list",
+               "--export", "--output", output]
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=workdir, check=False)
+    wall = time.perf_counter() - started
+    if completed.returncode != 0:
+        sys.exit("ansible-inventory failed:\n" + completed.stderr[-4000:])
+    peak_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", completed.stderr).group(1))
+    with open(output) as handle:
+        hosts = len(json.load(handle)["_meta"]["hostvars"])
+    return wall, peak_kib / 1024.0, hosts
+
+
+PHASES_SNIPPET = r"""
+import json, sys, time
+from ansible import context
+from ansible.module_utils.common.collections import ImmutableDict
+context.CLIARGS = ImmutableDict({})
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import init_plugin_loader
+init_plugin_loader()
+from ansible_collections.vmss.fleet.plugins.inventory import azure_vmss
+phases = {}
+def timed(name, function):
+    def wrapper(*args):
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            phases[name] = time.perf_counter() - started
+    return wrapper
+azure_vmss.InventoryModule._read_from_azure = timed("listing", azure_vmss.InventoryModule._read_from_azure)
+azure_vmss.InventoryModule._populate = timed("hosts", azure_vmss.InventoryModule._populate)
+started = time.perf_counter()
+InventoryManager(loader=DataLoader(), sources=[sys.argv[1]])
+phases["parse"] = time.perf_counter() - started
+print(json.dumps(phases))
+"""
+
+
+def plugin_phases(config_path, env, workdir):
+    """Seconds the plugin spends listing and building hosts, inside an InventoryManager (no CLI output)."""
+    completed = subprocess.run([sys.executable, "-c", PHASES_SNIPPET, config_path], env=env, capture_output=True,
+                               text=True, cwd=workdir, check=False)
+    if completed.returncode != 0:
+        sys.exit("phase measurement failed:\n" + completed.stderr[-4000:])
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def request_kind(entry):
+    path = entry["path"].lower()
+    if not path.startswith("/subscriptions"):
+        return "identity/metadata"
+    for suffix, kind in (("/virtualmachinescalesets", "scale set lists"), ("/virtualmachines", "VM lists"),
+                         ("/networkinterfaces", "NIC lists"), ("/publicipaddresses", "public IP lists")):
+        if path.endswith(suffix):
+            return kind
+    return "other"
+
+
+def pages(count, page_size):
+    return max(1, -(-count // page_size))
+
+
+def expected_lists(groups, sets, page_size):
+    """The plan of fleet.py: per set its VM pages (+ NIC and public-IP pages for Uniform), per resource group
+    holding Flexible sets its NIC and public-IP pages, plus the scale-set list."""
+    total = pages(len(sets), page_size)
+    for vmss in sets:
+        total += pages(vmss["capacity"], page_size)
+        if vmss["mode"] == "Uniform":
+            total += pages(vmss["capacity"], page_size) + pages(vmss["capacity"] if vmss.get("public_ips") else 0,
+                                                                page_size)
+    for group in groups:
+        flexible = [vmss for vmss in group["scale_sets"] if vmss["mode"] == "Flexible"]
+        if flexible:
+            vms = sum(vmss["capacity"] for vmss in flexible)
+            with_ip = sum(vmss["capacity"] for vmss in flexible if vmss.get("public_ips"))
+            total += pages(vms, page_size) + pages(with_ip, page_size)
+    return total
+
+
+def main():
+    args = parse_args()
+    sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
+    from arm_emulator.testing import EmulatorProcess
+
+    with tempfile.TemporaryDirectory(prefix="vmss-inventory-bench-") as workdir:
+        estate, groups, sets = generate_estate(args, workdir)
+        vm_count = sum(vmss["capacity"] for vmss in sets)
+        config = {"plugin": "vmss.fleet.azure_vmss"}
+        if args.max_concurrency:
+            config["max_concurrency"] = args.max_concurrency
+        if args.no_instance_view:
+            config["include_instance_view"] = False
+        config_path = os.path.join(workdir, "bench.azure_vmss.yml")
+        with open(config_path, "w") as handle:
+            yaml.safe_dump(config, handle)
+
+        extra = ["--latency-ms", str(args.latency_ms), "--throttle", "on", "--page-size", str(args.page_size)]
+        with EmulatorProcess(estate, extra_args=extra) as emu:
+            env = inventory_env(emu.env)
+            results, logs = [], []
+            for _run in range(args.runs):
+                emu.clear_requests()
+                results.append(run_once(config_path, env, workdir))
+                logs.append(emu.requests())
+            phases = plugin_phases(config_path, env, workdir)
+
+    walls = [wall for wall, _rss, _hosts in results]
+    kinds = {}
+    for entry in logs[-1]:
+        kinds[request_kind(entry)] = kinds.get(request_kind(entry), 0) + 1
+    arm = sum(count for kind, count in kinds.items() if kind != "identity/metadata")
+    statuses = sorted(set(entry["status"] for log in logs for entry in log))
+    print("vmss.fleet.azure_vmss inventory benchmark")
+    print("  estate: %d VMs = %d Uniform + %d Flexible scale sets x %d, %d resource groups"
+          % (vm_count, args.uniform, args.flexible, args.vms_per_set, len(groups)))
+    print("  emulator: latency %g ms, throttling on, page size %d; plugin config %s"
+          % (args.latency_ms, args.page_size, json.dumps(config)))
+    print("  hosts per run: %s" % ", ".join(str(hosts) for _wall, _rss, hosts in results))
+    runs = ", ".join("%.2f" % wall for wall in walls)
+    print("  wall time: median %.2f s (runs: %s)" % (statistics.median(walls), runs))
+    print("  of which the plugin (one more run, in-process): listing %.2f s, building hosts %.2f s; the rest is "
+          "ansible-inventory's start-up and its --list output" % (phases["listing"], phases["hosts"]))
+    print("  peak memory of ansible-inventory: %.0f MiB (max of runs)" % max(rss for _w, rss, _h in results))
+    print("  requests per run: %d total, %d ARM (%s)" % (
+        len(logs[-1]), arm, ", ".join("%s %d" % item for item in sorted(kinds.items()))))
+    print("  expected ARM lists from the plan: %d; (scale sets + resource groups) x pages = (%d + %d) x %d = %d"
+          % (expected_lists(groups, sets, args.page_size), len(sets), len(groups),
+             pages(args.vms_per_set, args.page_size),
+             (len(sets) + len(groups)) * pages(args.vms_per_set, args.page_size)))
+    print("  HTTP statuses seen: %s" % ", ".join(str(status) for status in statuses))
+    if any(hosts != vm_count for _wall, _rss, hosts in results):
+        sys.exit("host count differs from the estate's %d VMs" % vm_count)
+
+
+if __name__ == "__main__":
+    main()

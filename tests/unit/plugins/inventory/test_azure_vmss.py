@@ -1,0 +1,461 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the azure_vmss inventory plugin: its pure helpers, and host building on a real InventoryData."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import trust_as_template
+
+from ansible_collections.vmss.fleet.plugins.inventory import azure_vmss
+from ansible_collections.vmss.fleet.plugins.inventory.azure_vmss import InventoryModule
+from ansible_collections.vmss.fleet.plugins.module_utils import records
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
+
+SUB = "00000000-0000-0000-0000-0000000000aa"
+RG = "/subscriptions/%s/resourceGroups/rg-web" % SUB
+
+
+def scale_set(name, mode, group="rg-web", subscription=SUB):
+    return {"name": name,
+            "id": "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachineScaleSets/%s"
+                  % (subscription, group, name),
+            "properties": {"orchestrationMode": mode}}
+
+
+def vm_json(vmss, name, instance_id=None, power="running", computer_name=None, zones=None, location="westeurope",
+            tags=None):
+    if vmss["properties"]["orchestrationMode"] == "Uniform":
+        vm_id = "%s/virtualMachines/%s" % (vmss["id"], instance_id)
+    else:
+        vm_id = "%s/providers/Microsoft.Compute/virtualMachines/%s" % (vmss["id"].split("/providers/")[0], name)
+    return {
+        "name": name, "id": vm_id, "instanceId": instance_id, "location": location, "zones": zones or [],
+        "tags": tags or {},
+        "properties": {
+            "vmId": "vm-%s" % name, "provisioningState": "Succeeded",
+            "virtualMachineScaleSet": {"id": vmss["id"]},
+            "instanceView": {"computerName": computer_name or name.replace("_", "-"),
+                             "statuses": [{"code": "ProvisioningState/succeeded"},
+                                          {"code": "PowerState/%s" % power}]},
+        },
+    }
+
+
+def record(vmss, name, instance_id=None, private_ips=("10.0.0.4",), public_ips=(), **kwargs):
+    network = {"private_ips": list(private_ips), "public_ips": list(public_ips)}
+    return records.instance_record(vm_json(vmss, name, instance_id, **kwargs), records.scale_set_ref(vmss), network)
+
+
+UNIFORM = scale_set("web", "Uniform")
+FLEXIBLE = scale_set("api", "Flexible")
+
+
+# ---------------------------------------------------------------------------
+# Host variables
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix, include_view, source, expected_host", [
+    ("vmss_", True, "private_ip", "10.0.0.4"),
+    ("azure_", False, "public_ip", "20.1.2.3"),
+    ("", True, "computer_name", "web-000003"),
+    ("vmss_", True, "name", "web_3"),
+])
+def test_host_variables_carry_the_record_under_the_prefix(prefix, include_view, source, expected_host):
+    rec = record(UNIFORM, "web_3", "3", public_ips=["20.1.2.3"], computer_name="web-000003")
+    variables = azure_vmss.host_variables(rec, prefix, include_view, source)
+    assert variables["ansible_host"] == expected_host
+    assert variables[prefix + "power_state"] == "running"
+    assert variables[prefix + "instance_id"] == "3"
+    assert variables[prefix + "private_ips"] == ["10.0.0.4"]
+    assert (prefix + "instance_view" in variables) is include_view
+    expected = set(prefix + key for key in rec if include_view or key != "instance_view")
+    assert set(variables) - {"ansible_host"} == expected
+
+
+@pytest.mark.parametrize("source", ["public_ip", "private_ip"])
+def test_no_ansible_host_when_the_chosen_address_is_missing(source):
+    rec = record(FLEXIBLE, "api_1a2b3c4d", private_ips=(), public_ips=())
+    assert "ansible_host" not in azure_vmss.host_variables(rec, ansible_host_source=source)
+
+
+# ---------------------------------------------------------------------------
+# Host names
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("preferences, expression_value, expected", [
+    (["name"], None, "api_1a2b3c4d"),
+    (["computer_name", "name"], None, "api-host"),
+    (["public_ip", "private_ip"], None, "10.0.0.9"),       # no public IP: the next preference
+    (["public_ip"], None, "api_1a2b3c4d"),                 # nothing given: the VM name
+    (["vmss_tags.fqdn", "name"], "api.example.com", "api.example.com"),
+    (["vmss_tags.fqdn", "name"], "", "api_1a2b3c4d"),      # empty expression result: the next preference
+    (["vmss_tags.fqdn", "computer_name"], None, "api-host"),
+    (["instance_id"], None, "api_1a2b3c4d"),               # Flexible: the instance id is the VM name
+    ([], None, "api_1a2b3c4d"),
+])
+def test_preferred_hostname_takes_the_first_value_given(preferences, expression_value, expected):
+    rec = record(FLEXIBLE, "api_1a2b3c4d", private_ips=["10.0.0.9"], computer_name="api-host")
+    asked = []
+
+    def evaluate(expression):
+        asked.append(expression)
+        return expression_value
+
+    assert azure_vmss.preferred_hostname(rec, preferences, evaluate) == expected
+    assert asked == [p for p in preferences[:1] if p not in azure_vmss.HOSTNAME_FIELDS]
+
+
+def test_unique_hostnames_keeps_unique_names_and_suffixes_every_colliding_one():
+    named = [("/id/a", "web-1"), ("/id/b", "web-1"), ("/id/c", "web-2")]
+    names, collided = azure_vmss.unique_hostnames(named)
+    assert names["/id/c"] == "web-2"
+    assert names["/id/a"].startswith("web-1_") and names["/id/b"].startswith("web-1_")
+    assert len(set(names.values())) == 3
+    assert collided == ["web-1"]
+
+
+def test_unique_hostnames_do_not_depend_on_listing_order():
+    named = [("/id/%d" % n, "dup") for n in range(5)] + [("/id/x", "solo")]
+    first = azure_vmss.unique_hostnames(named)[0]
+    second = azure_vmss.unique_hostnames(list(reversed(named)))[0]
+    assert first == second
+
+
+@pytest.mark.parametrize("left, right", [
+    ("/subscriptions/S/resourceGroups/RG/providers/x/vm1", "/subscriptions/s/resourcegroups/rg/providers/x/vm1"),
+])
+def test_identity_suffix_ignores_resource_id_case(left, right):
+    assert azure_vmss.identity_suffix(left) == azure_vmss.identity_suffix(right)
+    assert azure_vmss.identity_suffix(left) != azure_vmss.identity_suffix(left + "0")
+
+
+# ---------------------------------------------------------------------------
+# Groups and filters
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("vmss, name, kwargs, prefix, expected", [
+    (UNIFORM, "web_3", {"instance_id": "3"}, "vmss_",
+     ["vmss_scaleset_web", "vmss_mode_uniform", "vmss_power_running"]),
+    (FLEXIBLE, "api_1a2b3c4d", {"power": "deallocated", "zones": ["1", "2"], "location": "East US"}, "fleet_",
+     ["fleet_scaleset_api", "fleet_mode_flexible", "fleet_power_deallocated", "fleet_zone_east_us_1",
+      "fleet_zone_east_us_2"]),
+    (scale_set("Web-Blue.v2", "Uniform"), "Web-Blue.v2_0", {"instance_id": "0"}, "",
+     ["scaleset_web_blue_v2", "mode_uniform", "power_running"]),
+])
+def test_default_groups_are_sanitized_and_per_set_mode_power_and_zone(vmss, name, kwargs, prefix, expected):
+    assert azure_vmss.default_groups(record(vmss, name, **kwargs), prefix) == expected
+
+
+@pytest.mark.parametrize("include, exclude, kept", [
+    ([], [], True),
+    ([False, True], [], True),
+    ([False, False], [], False),
+    ([], [False, True], False),
+    ([True], [True], False),
+    ([True], [False], True),
+])
+def test_keep_host_ors_includes_and_any_exclude_drops(include, exclude, kept):
+    assert azure_vmss.keep_host(include, exclude) is kept
+
+
+# ---------------------------------------------------------------------------
+# Scope
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wanted, expected, lists", [
+    (None, ["default-sub"], False),
+    ([], ["default-sub"], False),
+    (["b", "B", "a"], ["b", "a"], False),
+    (["all"], ["s1", "s2"], True),
+    (["ALL", "s2", "s3"], ["s1", "s2", "s3"], True),
+])
+def test_subscription_scope(wanted, expected, lists):
+    calls = []
+
+    def list_all():
+        calls.append("all")
+        return ["s1", "s2"]
+
+    assert azure_vmss.subscription_scope(wanted, lambda: "default-sub", list_all) == expected
+    assert bool(calls) is lists
+
+
+def test_subscription_scope_all_with_nothing_visible_is_an_error():
+    with pytest.raises(FleetError, match="can see no subscription"):
+        azure_vmss.subscription_scope(["all"], lambda: "x", lambda: [])
+
+
+@pytest.mark.parametrize("groups, expected", [
+    (None, [("s1", None), ("s2", None)]),
+    (["rg1", "rg2"], [("s1", "rg1"), ("s1", "rg2"), ("s2", "rg1"), ("s2", "rg2")]),
+])
+def test_read_scopes(groups, expected):
+    assert azure_vmss.read_scopes(["s1", "s2"], groups) == expected
+
+
+def test_missing_resource_group_is_fine_only_when_another_subscription_has_it():
+    missing = FleetError("not found", status=404, code="ResourceGroupNotFound")
+    refused = FleetError("refused", status=403, code="AuthorizationFailed")
+    failures = [("s1", "rg-a", missing), ("s2", "rg-b", missing), ("s2", "rg-a", refused), ("s3", None, refused)]
+    kept = azure_vmss.drop_groups_found_elsewhere(failures, found_groups={"rg-a"})
+    assert kept == [("s2", "rg-b", missing), ("s2", "rg-a", refused), ("s3", None, refused)]
+
+
+def test_failure_report_names_every_part():
+    report = azure_vmss.failure_report([("subscription 'b'", FleetError("403 here")),
+                                        ("scale set 'web' of subscription 'a'", FleetError("500 there"))])
+    assert report.startswith("Could not read 2 parts of the fleet")
+    assert "subscription 'b': 403 here" in report and "scale set 'web' of subscription 'a': 500 there" in report
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"hostvars_prefix": "vmss-", "group_prefix": "vmss_", "max_concurrency": 4}, "hostvars_prefix 'vmss-'"),
+    ({"hostvars_prefix": "x", "group_prefix": "1g_", "max_concurrency": 4}, "group_prefix '1g_'"),
+    ({"hostvars_prefix": "", "group_prefix": "", "max_concurrency": 0}, "max_concurrency must be 1 or more"),
+])
+def test_validate_options_names_the_bad_value(options, message):
+    with pytest.raises(FleetError, match=message):
+        azure_vmss.validate_options(options)
+
+
+def test_cache_scope_changes_with_what_is_read_only():
+    base = {"subscriptions": ["a"], "resource_groups": None}
+    assert azure_vmss.cache_scope(base) == azure_vmss.cache_scope(dict(base))
+    assert azure_vmss.cache_scope(base) != azure_vmss.cache_scope(dict(base, resource_groups=["rg"]))
+
+
+# ---------------------------------------------------------------------------
+# Scale-set discovery over fake SDK clients (scope errors, name matching)
+# ---------------------------------------------------------------------------
+
+class FakeModel(object):
+    def __init__(self, data):
+        self.data = data
+
+    def as_dict(self):
+        return self.data
+
+
+class FakeScaleSets(object):
+    def __init__(self, by_group, errors):
+        self.by_group, self.errors = by_group, errors
+
+    def list(self, group):
+        if group in self.errors:
+            raise self.errors[group]
+        return [FakeModel(vmss) for vmss in self.by_group.get(group, [])]
+
+    def list_all(self):
+        if None in self.errors:
+            raise self.errors[None]
+        return [FakeModel(vmss) for sets in self.by_group.values() for vmss in sets]
+
+
+class FakeCompute(object):
+    def __init__(self, by_group, errors=None):
+        self.virtual_machine_scale_sets = FakeScaleSets(by_group, errors or {})
+
+
+class FakeClients(object):
+    def __init__(self, computes):
+        self.computes = computes
+
+    def compute(self, subscription):
+        return self.computes[subscription]
+
+
+NOT_FOUND = FleetError("Resource group 'rg-b' could not be found.", status=404, code="ResourceGroupNotFound")
+REFUSED = FleetError("does not have authorization", status=403, code="AuthorizationFailed")
+
+
+def discover(computes, groups=None, names=None, modes=None):
+    read = azure_vmss.FleetRead()
+    found = azure_vmss.discover_scale_sets(FakeClients(computes), sorted(computes), groups, modes, names, 4, read)
+    return dict((sub, sorted(v["name"] for v in sets)) for sub, sets in found.items()), read
+
+
+def test_discovery_reads_each_scope_and_names_the_refused_one():
+    computes = {"a": FakeCompute({"rg1": [scale_set("web", "Uniform", "rg1", "a")]}),
+                "b": FakeCompute({}, {None: REFUSED})}
+    found, read = discover(computes)
+    assert found == {"a": ["web"]}
+    assert [what for what, _error in read.failures] == ["subscription 'b'"]
+    assert read.scopes_read == 1
+
+
+def test_discovery_tolerates_a_resource_group_absent_from_one_subscription_only():
+    computes = {"a": FakeCompute({"rg-a": [scale_set("web", "Uniform", "rg-a", "a")]}, {"rg-b": NOT_FOUND}),
+                "b": FakeCompute({"rg-b": [scale_set("api", "Flexible", "rg-b", "b")]}, {"rg-a": NOT_FOUND})}
+    found, read = discover(computes, groups=["rg-a", "rg-b"])
+    assert found == {"a": ["web"], "b": ["api"]}
+    assert read.failures == []
+
+
+def test_discovery_reports_a_resource_group_found_nowhere():
+    computes = {"a": FakeCompute({"rg-a": [scale_set("web", "Uniform", "rg-a", "a")]}, {"rg-b": NOT_FOUND})}
+    _found, read = discover(computes, groups=["rg-a", "rg-b"])
+    assert [what for what, _error in read.failures] == ["resource group 'rg-b' of subscription 'a'"]
+
+
+@pytest.mark.parametrize("names, modes, expected", [
+    (["web-*"], None, {"a": ["web-blue", "web-green"], "b": ["web-x"]}),
+    (["API", "web-blue"], None, {"a": ["api", "web-blue"], "b": []}),
+    (None, ["Flexible"], {"a": ["api"], "b": []}),
+])
+def test_discovery_matches_names_and_modes_across_subscriptions(names, modes, expected):
+    computes = {"a": FakeCompute({"rg": [scale_set("web-blue", "Uniform", "rg", "a"),
+                                         scale_set("web-green", "Uniform", "rg", "a"),
+                                         scale_set("api", "Flexible", "rg", "a")]}),
+                "b": FakeCompute({"rg": [scale_set("web-x", "Uniform", "rg", "b")]})}
+    found, read = discover(computes, names=names, modes=modes)
+    assert dict((k, v) for k, v in found.items()) == expected
+    assert read.failures == []
+
+
+def test_a_name_matching_nothing_fails_naming_it_and_what_exists():
+    computes = {"a": FakeCompute({"rg": [scale_set("web", "Uniform", "rg", "a")]})}
+    with pytest.raises(FleetError, match="No scale set matches 'wbe'.*available: web"):
+        discover(computes, names=["web", "wbe"])
+
+
+def test_a_name_matching_nothing_joins_the_failures_when_parts_were_unreadable():
+    computes = {"a": FakeCompute({"rg": [scale_set("web", "Uniform", "rg", "a")]}),
+                "b": FakeCompute({}, {None: REFUSED})}
+    found, read = discover(computes, names=["web", "api"])
+    assert found == {"a": ["web"]}
+    assert [what for what, _error in read.failures] == ["subscription 'b'", "scale sets 'api'"]
+
+
+# ---------------------------------------------------------------------------
+# verify_file
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("filename, expected", [
+    ("prod.azure_vmss.yml", True),
+    ("azure_vmss.yaml", True),
+    ("prod.azure_vmss.yml.bak", False),
+    ("prod.azure_rm.yml", False),
+    ("inventory.ini", False),
+])
+def test_verify_file_accepts_only_azure_vmss_files(tmp_path, filename, expected):
+    path = tmp_path / filename
+    path.write_text("plugin: vmss.fleet.azure_vmss\n")
+    assert InventoryModule().verify_file(str(path)) is expected
+
+
+@pytest.mark.parametrize("path", [None, 42, "/does/not/exist.azure_vmss.yml", b"\xff.azure_vmss.yml"])
+def test_verify_file_never_raises(path):
+    assert InventoryModule().verify_file(path) is False
+
+
+# ---------------------------------------------------------------------------
+# Building hosts on a real InventoryData
+# ---------------------------------------------------------------------------
+
+DEFAULT_OPTIONS = {
+    "hostvars_prefix": "vmss_", "include_instance_view": True, "ansible_host_source": "private_ip",
+    "hostnames": ["name"], "default_groups": True, "group_prefix": "vmss_", "include_filters": [],
+    "exclude_filters": [], "strict": False, "compose": {}, "groups": {}, "keyed_groups": [],
+    "use_extra_vars": False, "leading_separator": True,
+}
+
+
+def trusted(value):
+    """Options read from a config file are trusted templates; do the same for the test's."""
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    if isinstance(value, dict):
+        return dict((key, trusted(item)) for key, item in value.items())
+    return value
+
+
+def build(recs, **options):
+    plugin = InventoryModule()
+    plugin._options = dict(DEFAULT_OPTIONS, **dict((k, trusted(v)) for k, v in options.items()))
+    plugin.inventory = InventoryData()
+    plugin.loader = DataLoader()
+    plugin._vars = {}
+    plugin._populate(recs)
+    return plugin.inventory
+
+
+def members(inventory, group):
+    return sorted(host.name for host in inventory.groups[group].get_hosts())
+
+
+FLEET = [
+    record(UNIFORM, "web_0", "0", private_ips=["10.0.0.4"], computer_name="web000000", zones=["1"],
+           tags={"role": "frontend"}),
+    record(UNIFORM, "web_3", "3", private_ips=["10.0.0.5"], computer_name="web000003", power="stopped",
+           zones=["2"], tags={"role": "frontend"}),
+    record(FLEXIBLE, "api_1a2b3c4d", private_ips=["10.1.0.4"], computer_name="api8f0e1d", power="deallocated",
+           tags={"role": "backend"}),
+]
+
+
+def test_every_record_is_a_host_with_its_variables_and_default_groups():
+    inventory = build(FLEET)
+    assert sorted(inventory.hosts) == ["api_1a2b3c4d", "web_0", "web_3"]
+    assert members(inventory, "vmss_scaleset_web") == ["web_0", "web_3"]
+    assert members(inventory, "vmss_mode_flexible") == ["api_1a2b3c4d"]
+    assert members(inventory, "vmss_power_stopped") == ["web_3"]
+    assert members(inventory, "vmss_zone_westeurope_1") == ["web_0"]
+    host_vars = inventory.get_host("api_1a2b3c4d").vars
+    assert host_vars["ansible_host"] == "10.1.0.4"
+    assert host_vars["vmss_orchestration_mode"] == "Flexible"
+    assert host_vars["vmss_instance_view"]["computer_name"] == "api8f0e1d"
+
+
+def test_default_groups_can_be_turned_off():
+    inventory = build(FLEET, default_groups=False)
+    assert not [name for name in inventory.groups if name.startswith("vmss_")]
+
+
+def test_compose_keyed_groups_and_groups_see_the_prefixed_variables():
+    inventory = build(FLEET, compose={"role": "vmss_tags.role", "ansible_host": "vmss_computer_name"},
+                      keyed_groups=[{"key": "vmss_tags.role", "prefix": "role"}],
+                      groups={"down": "vmss_power_state != 'running'"})
+    assert members(inventory, "role_frontend") == ["web_0", "web_3"]
+    assert members(inventory, "role_backend") == ["api_1a2b3c4d"]
+    assert members(inventory, "down") == ["api_1a2b3c4d", "web_3"]
+    assert inventory.get_host("web_3").vars["ansible_host"] == "web000003"
+    assert inventory.get_host("web_3").vars["role"] == "frontend"
+
+
+@pytest.mark.parametrize("include, exclude, expected", [
+    ([], [], ["api_1a2b3c4d", "web_0", "web_3"]),
+    (["vmss_power_state == 'running'", "vmss_orchestration_mode == 'Flexible'"], [], ["api_1a2b3c4d", "web_0"]),
+    ([], ["vmss_tags.role == 'frontend'"], ["api_1a2b3c4d"]),
+    (["vmss_scale_set == 'web'"], ["vmss_instance_id == '3'"], ["web_0"]),
+    (["vmss_tags.missing == 'x'"], [], []),  # cannot be evaluated, not strict: counts as false
+])
+def test_include_and_exclude_filters(include, exclude, expected):
+    assert sorted(build(FLEET, include_filters=include, exclude_filters=exclude).hosts) == expected
+
+
+def test_a_broken_filter_fails_with_strict():
+    with pytest.raises(Exception, match="Could not evaluate filter"):
+        build(FLEET, include_filters=["vmss_tags.missing == 'x'"], strict=True)
+
+
+def test_hostnames_expression_and_collisions_get_stable_suffixes():
+    twin = record(scale_set("web", "Uniform", "rg-other"), "web_0", "0", computer_name="web000000")
+    inventory = build(FLEET + [twin], hostnames=["computer_name"])
+    names = sorted(inventory.hosts)
+    assert "web000003" in names and "api8f0e1d" in names
+    suffixed = [name for name in names if name.startswith("web000000_")]
+    assert len(suffixed) == 2 and "web000000" not in names
+    again = build(list(reversed(FLEET + [twin])), hostnames=["computer_name"])
+    assert sorted(again.hosts) == names
+
+    expressed = build(FLEET, hostnames=["vmss_tags.role ~ '-' ~ vmss_instance_id"])
+    assert "frontend-3" in expressed.hosts and "backend-api_1a2b3c4d" in expressed.hosts
