@@ -77,18 +77,15 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Facts for every VM of the scale-set inventory
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: Read the instance behind each host
-      vmss.fleet.instance_facts:
-      delegate_to: localhost
+# In a play over the hosts of the vmss.fleet.azure_vmss inventory (hosts: all, gather_facts: false):
+- name: Read the instance behind each host
+  vmss.fleet.instance_facts:
+  delegate_to: localhost
 
-    - name: Use them
-      ansible.builtin.debug:
-        msg: "{{ inventory_hostname }} is {{ ansible_facts.vmss_instance.power_state }} in fault domain
-          {{ ansible_facts.vmss_instance.fault_domain }}, agent {{ ansible_facts.vmss_instance.instance_view.vm_agent.vm_agent_version }}"
+- name: Use them
+  ansible.builtin.debug:
+    msg: "{{ inventory_hostname }} is {{ ansible_facts.vmss_instance.power_state }} in fault domain
+      {{ ansible_facts.vmss_instance.fault_domain }}, agent {{ ansible_facts.vmss_instance.instance_view.vm_agent.vm_agent_version }}"
 
 - name: One instance named explicitly
   vmss.fleet.instance_facts:
