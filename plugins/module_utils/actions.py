@@ -446,7 +446,11 @@ def send_request(compute, request, reimage_options):
     try:
         method(request["resource_group"], request["name"], polling=False, **args)
     except Exception as exc:
-        raise from_azure(exc, "requesting %s of %s" % (operation, ", ".join(request["instances"])))
+        error = from_azure(exc, "requesting %s of %s" % (operation, ", ".join(request["instances"])))
+        if error.code == "ResponseFailed":
+            # Sent, but the answer was lost; azure-core never resends a POST, and neither does this module.
+            error.message += " The request may have been carried out: check the instance before acting on it again."
+        raise error
 
 
 # ---------------------------------------------------------------------------

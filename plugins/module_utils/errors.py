@@ -65,15 +65,17 @@ def from_azure(exc, context):
     if isinstance(exc, FleetError):
         return exc
     kind = type(exc).__name__
+    # Timeouts are subclasses (ServiceResponseTimeoutError...): match on every class the exception is.
+    kinds = set(cls.__name__ for cls in type(exc).__mro__)
     if kind == "ClientAuthenticationError" and getattr(exc, "status_code", None) is None \
             and getattr(exc, "response", None) is None:
         # Raised by azure-identity before any ARM call: the credential itself was refused.
         return FleetError("Authentication failed while %s: %s" % (context, _first_line(exc.message or str(exc))),
                           code="AuthenticationFailed")
-    if kind == "ServiceRequestError":
+    if "ServiceRequestError" in kinds:
         return FleetError("Could not reach Azure while %s: %s" % (context, _first_line(str(exc))),
                           code="ConnectionFailed")
-    if kind == "ServiceResponseError":
+    if "ServiceResponseError" in kinds:
         return FleetError("Azure did not answer in time while %s: %s" % (context, _first_line(str(exc))),
                           code="ResponseFailed")
     status, code, target, message, details = _error_fields(exc)

@@ -16,6 +16,11 @@ from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetErro
 from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, UNIFORM
 
 
+# Problems named in the message; with thousands of bad identifiers the message must stay readable. The error's
+# details list every one.
+MAX_PROBLEMS_IN_MESSAGE = 10
+
+
 def is_instance_id(identifier):
     """Uniform instance IDs are non-negative decimal numbers."""
     return identifier.isdigit() and identifier.isascii()
@@ -84,6 +89,12 @@ def resolve_identifiers(identifiers, records, scale_sets=None):
             seen[hits[0]["id"]] = identifier
             chosen.append(hits[0])
     if problems:
-        raise FleetError("Unknown or invalid instance identifiers: %s. Nothing was done." % "; ".join(problems),
+        raise FleetError("Unknown or invalid instance identifiers: %s. Nothing was done." % _summary(problems),
                          code="InvalidInstances", details=[{"message": problem} for problem in problems])
     return chosen
+
+
+def _summary(problems):
+    shown = "; ".join(problems[:MAX_PROBLEMS_IN_MESSAGE])
+    hidden = len(problems) - MAX_PROBLEMS_IN_MESSAGE
+    return shown + ("; and %d more (all in details)" % hidden if hidden > 0 else "")

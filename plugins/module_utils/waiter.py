@@ -61,11 +61,15 @@ def describe(record):
 
 
 def failure_message(record):
-    """The message of a failed ProvisioningState status, when Azure gave one."""
+    """Azure's error code and message from a failed status ``ProvisioningState/failed/{error code}``."""
     for status in (record.get("instance_view") or {}).get("statuses") or []:
         code = status.get("code") or ""
         if code.lower().startswith("provisioningstate/failed"):
-            return status.get("message") or code
+            error_code = code.split("/", 2)[2] if code.count("/") >= 2 else ""
+            message = status.get("message") or ""
+            if error_code and error_code not in message:
+                return "%s: %s" % (error_code, message) if message else error_code
+            return message or code
     return "provisioning state is failed"
 
 

@@ -78,7 +78,8 @@ class Faults:
     reset_methods: list = field(default_factory=lambda: ["GET"])
     slow_ms: float = 0.0             # extra delay for slow_rate of ARM requests
     slow_rate: float = 1.0
-    fail_paths: list = field(default_factory=list)        # [{pattern, query?, status, code, message, methods?, count?, reset?, delay_ms?}]
+    # [{pattern, query?, methods?, count?, status, code, message} or {..., reset: true} or {..., delay_ms}]
+    fail_paths: list = field(default_factory=list)
     fail_operations: dict = field(default_factory=dict)   # {vm name: error code} -> that VM's next LROs fail
     stay_unhealthy: list = field(default_factory=list)    # VM names that stay unhealthy after their next operation
     seed: int = 0
