@@ -108,3 +108,20 @@ def test_run_bounded_keeps_order_and_bound():
 
     assert listing.run_bounded(work, range(20), 3) == [i * 2 for i in range(20)]
     assert peak[0] <= 3
+
+
+def test_timeouts_are_reported_as_timeouts_not_refusals():
+    from azure.core.exceptions import ServiceRequestTimeoutError, ServiceResponseTimeoutError
+
+    slow = from_azure(ServiceResponseTimeoutError("Read timed out. (read timeout=1)"), "listing scale sets")
+    assert slow.code == "ResponseFailed" and "did not answer in time" in slow.message
+    unreachable = from_azure(ServiceRequestTimeoutError("Connection timed out"), "listing scale sets")
+    assert unreachable.code == "ConnectionFailed" and "Could not reach Azure" in unreachable.message
+
+
+def test_failed_provisioning_status_keeps_azures_error_code():
+    from ansible_collections.vmss.fleet.plugins.module_utils.waiter import failure_message
+
+    record = {"instance_view": {"statuses": [
+        {"code": "ProvisioningState/failed/AllocationFailed", "message": "Allocation failed. Try again later."}]}}
+    assert failure_message(record) == "AllocationFailed: Allocation failed. Try again later."
