@@ -103,7 +103,7 @@ def test_each_inner_request_is_logged_once_and_tagged_with_its_batch(emu, client
     envelopes = [e for e in log if e["path"] == "/batch"]
     inner_entries = [e for e in log if e["path"] != "/batch"]
     assert len(envelopes) == 2 and all(e["method"] == "POST" and e["status"] == 200 for e in envelopes)
-    assert sorted(e["path"] for e in inner_entries) == sorted(url.split("?")[0] for url in urls + urls[:1])
+    assert sorted(e["path"] for e in inner_entries) == sorted(url.split("?", maxsplit=1)[0] for url in urls + urls[:1])
     assert all(e["status"] == 200 and e["query"]["api-version"] == "2024-07-01" and e["client_id"]
                for e in inner_entries)
     batch_ids = [e.get("batch") for e in inner_entries]
@@ -113,7 +113,7 @@ def test_each_inner_request_is_logged_once_and_tagged_with_its_batch(emu, client
 
 def test_inner_requests_are_throttled_one_by_one(emu, client):
     emu.settings(throttle=True, throttle_buckets={"GetVMScaleSet3Min": [2, 10**7]})
-    status, body = send_batch(client, [inner(f"{SCALE_SET}?api-version=2024-07-01") for _ in range(3)])
+    status, body = send_batch(client, [inner(f"{SCALE_SET}?api-version=2024-07-01")] * 3)
 
     assert status == 200
     statuses = sorted(item["httpStatusCode"] for item in body["responses"])
@@ -158,7 +158,7 @@ def test_the_control_api_and_nested_batches_are_refused_inside_a_batch(emu, clie
 
 def test_malformed_and_oversized_batches_are_refused_before_any_inner_request(emu, client):
     emu.clear_requests()
-    too_many = [inner(f"{SCALE_SET}?api-version=2024-07-01") for _ in range(501)]
+    too_many = [inner(f"{SCALE_SET}?api-version=2024-07-01")] * 501
     assert send_batch(client, too_many)[0] == 400
     assert send_batch(client, [{"httpMethod": "GET"}])[0] == 400
     missing_version = client.send_request(HttpRequest("POST", absolute(client, "/batch"), json={"requests": []}))
