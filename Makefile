@@ -44,3 +44,17 @@ $(COLLECTION_LINK):
 	@echo "== setup: collections path .collections"
 	mkdir -p $(dir $@)
 	ln -sfn ../../.. $@
+
+# The side-by-side benchmark against azure.azcollection (issue 7); never part of `make test`.
+# Sets up both venvs (this project's, plus matplotlib; the peer's in tests/output/peer-venv), runs
+# tests/bench/compare.py and writes docs/performance.md and docs/performance.png (about half an hour on 2 CPUs).
+# BENCH_ARGS passes options to compare.py, e.g. BENCH_ARGS=--quick.
+.PHONY: bench
+bench: setup
+	@started=$$(date +%s); \
+	$(VENV)/bin/python -m pip install --quiet -r tests/bench/requirements.txt && \
+	tests/bench/peer/setup.sh && \
+	$(VENV)/bin/python tests/bench/compare.py $(BENCH_ARGS); \
+	status=$$?; \
+	echo "make bench: total $$(( $$(date +%s) - started ))s"; \
+	exit $$status
