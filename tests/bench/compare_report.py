@@ -131,9 +131,10 @@ def inventory_notes(inventory):
             continue
         stopped = peer_runs[0]
         estimate = peer_estimate(inventory, entry)
-        text = ("- %s VMs: the peer's run ended after %.0f s without an inventory (%s; %s ARM requests by then, "
-                "%s of them throttled)" % (fmt_n(entry["vms"]), stopped["wall"], stopped["failure"],
-                                           fmt_n(stopped["arm_requests"]), fmt_n(stopped["throttled"])))
+        how = "was stopped at the cap" if stopped["timed_out"] else "failed (%s)" % stopped["failure"]
+        text = ("- %s VMs: the peer's run %s after %.0f s, without an inventory; it had sent %s ARM requests, "
+                "%s of them throttled" % (fmt_n(entry["vms"]), how, stopped["wall"],
+                                          fmt_n(stopped["arm_requests"]), fmt_n(stopped["throttled"])))
         if estimate:
             text += (". Estimate for a whole run: at least %s — the 1,000-VM run's time per VM gives %s, and its "
                      "%s reads per VM (%s reads) against the emulated subscription read budget of %s per %.0f min "
@@ -197,7 +198,7 @@ def write_plot(results, path):
     import matplotlib.pyplot as plt
 
     inventory = results["inventory"]
-    figure, (walls, requests) = plt.subplots(1, 2, figsize=(11, 4.2))
+    figure, (walls, requests) = plt.subplots(1, 2, figsize=(11, 5.2))
     for tool, colour, marker in ((OURS, "tab:blue", "o"), (PEER, "tab:red", "s")):
         done = [(e["vms"], median_of(e["runs"][tool], "wall"), median_of(e["runs"][tool], "arm_requests"))
                 for e in inventory if completed(e["runs"][tool])]
@@ -214,6 +215,12 @@ def write_plot(results, path):
             for vms, wall, _reqs in stopped:
                 walls.annotate("stopped at %.0f s" % wall, (vms, wall), textcoords="offset points",
                                xytext=(-30, 8), fontsize=8, color=colour)
+    estimates = [(e["vms"], peer_estimate(inventory, e)) for e in inventory
+                 if e["runs"][PEER] and not completed(e["runs"][PEER])]
+    estimates = [(vms, estimate["estimate"]) for vms, estimate in estimates if estimate]
+    if estimates:
+        walls.scatter([e[0] for e in estimates], [e[1] for e in estimates], marker="x", color="tab:red",
+                      label="%s, estimated whole run (see the notes)" % PEER)
     settings = results["settings"]
     for axes, title, label in ((walls, "ansible-inventory --list: wall time", "seconds (log scale)"),
                                (requests, "ARM requests (each one inside /batch counted)", "requests (log scale)")):
@@ -223,7 +230,7 @@ def write_plot(results, path):
         axes.set_title(title, fontsize=10)
         axes.set_xticks([e["vms"] for e in inventory])
         axes.grid(True, which="both", alpha=0.3)
-        axes.legend(fontsize=8)
+        axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     figure.suptitle("vmss.fleet vs azure.azcollection on arm_emulator: %g ms latency + up to %g ms jitter, "
                     "throttling on" % (settings["latency_ms"], settings["jitter_ms"]), fontsize=10)
     figure.tight_layout()

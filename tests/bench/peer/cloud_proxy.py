@@ -40,8 +40,12 @@ class CloudProxy:
         ca.cert_pem.write_to_path(self.ca_path)
         self.downstream_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert(*REDIRECTED_HOSTS).configure_cert(self.downstream_tls)
+        self.connections = set()    # asyncio keeps only weak references to running tasks
 
     async def handle(self, reader, writer):
+        task = asyncio.current_task()
+        self.connections.add(task)
+        task.add_done_callback(self.connections.discard)
         try:
             host = await self._accept_connect(reader, writer)
             if host is None:
