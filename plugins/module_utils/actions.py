@@ -31,11 +31,10 @@ from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     FLEXIBLE,
     UNIFORM,
     last_operation_at,
-    orchestration_mode,
     os_disk_provisioned_at,
     parse_time,
 )
-from ansible_collections.vmss.fleet.plugins.module_utils.targets import resolve_identifiers
+from ansible_collections.vmss.fleet.plugins.module_utils.targets import resolve_identifiers, scale_sets_by_mode
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
     Waiter,
     describe,
@@ -191,19 +190,11 @@ def record_key(record):
     return record["id"].lower()
 
 
-def modes_of(scale_sets):
-    """``{mode: [scale set names]}`` for ``resolve_identifiers`` to explain wrong-mode identifiers."""
-    modes = {}
-    for vmss in scale_sets:
-        modes.setdefault(orchestration_mode(vmss), []).append(vmss["name"])
-    return modes
-
-
 def choose_targets(records, scale_sets, options):
     """The records to work on: every instance (``all_instances``) or the ones the identifiers name."""
     if options.all_instances:
         return list(records)
-    return resolve_identifiers(options.instances, records, modes_of(scale_sets))
+    return resolve_identifiers(options.instances, records, scale_sets_by_mode(scale_sets))
 
 
 def check_reimage_targets(targets):

@@ -19,7 +19,6 @@ from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import is_glob
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     FLEXIBLE,
-    UNIFORM,
     instance_record,
     ips_by_vm_id,
     network_for_vm,
@@ -28,7 +27,12 @@ from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     scale_set_ref,
     scale_set_ref_from_vm,
 )
-from ansible_collections.vmss.fleet.plugins.module_utils.targets import is_instance_id, resolve_identifiers
+from ansible_collections.vmss.fleet.plugins.module_utils.targets import (
+    is_instance_id,
+    missing_identifiers,
+    resolve_identifiers,
+    scale_sets_by_mode,
+)
 
 POWER_STATES = ("running", "starting", "stopping", "stopped", "deallocating", "deallocated", "unknown")
 PROVISIONING_STATES = ("succeeded", "failed", "updating", "creating", "deleting", "migrating", "canceled")
@@ -130,26 +134,6 @@ def summarize(scale_sets, read, returned, listed=True):
 # Identifiers
 # ---------------------------------------------------------------------------
 
-def modes_in_scope(scale_sets):
-    """``{mode: [scale-set names]}``: lets the identifier errors explain wrong-mode IDs even for empty sets."""
-    modes = {}
-    for vmss in scale_sets:
-        modes.setdefault(orchestration_mode(vmss), []).append(vmss["name"])
-    return modes
-
-
-def _names_an_instance(identifier, uniform_ids, names):
-    """Whether an identifier matches any record, read the way ``targets.resolve_identifiers`` reads it."""
-    if is_instance_id(identifier):
-        return identifier in uniform_ids
-    return identifier.lower() in names
-
-
-def is_wrong_mode(identifier, modes):
-    """A Uniform instance ID where only Flexible scale sets are in scope: a mistake, never just 'missing'."""
-    return is_instance_id(identifier) and bool(modes) and UNIFORM not in modes
-
-
 def choose_instances(identifiers, records, modes, allow_missing=False):
     """(records named by the identifiers, identifiers that name nothing).
 
@@ -157,13 +141,8 @@ def choose_instances(identifiers, records, modes, allow_missing=False):
     of the wrong shape for the scale sets' mode, an ambiguous or a duplicate one still fails.
     """
     identifiers = [str(identifier) for identifier in identifiers]
-    missing = []
-    if allow_missing:
-        uniform_ids = set(r["instance_id"] for r in records if r["orchestration_mode"] == UNIFORM)
-        names = set((r["name"] or "").lower() for r in records)
-        missing = [identifier for identifier in identifiers
-                   if not _names_an_instance(identifier, uniform_ids, names) and not is_wrong_mode(identifier, modes)]
-        identifiers = [identifier for identifier in identifiers if identifier not in missing]
+    missing = missing_identifiers(identifiers, records, modes) if allow_missing else []
+    identifiers = [identifier for identifier in identifiers if identifier not in missing]
     return resolve_identifiers(identifiers, records, modes), missing
 
 
@@ -323,7 +302,7 @@ def _read_listed(compute, network, scale_sets, params):
     listing.raise_failures()
     if not params.get("instances"):
         return listing.records, listing.records, []
-    chosen, missing = choose_instances(params["instances"], listing.records, modes_in_scope(scale_sets),
+    chosen, missing = choose_instances(params["instances"], listing.records, scale_sets_by_mode(scale_sets),
                                        params.get("allow_missing"))
     return listing.records, chosen, missing
 

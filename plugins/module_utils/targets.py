@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
-from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, UNIFORM
+from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, UNIFORM, orchestration_mode
 
 
 # Problems named in the message; with thousands of bad identifiers the message must stay readable. The error's
@@ -24,6 +24,25 @@ MAX_PROBLEMS_IN_MESSAGE = 10
 def is_instance_id(identifier):
     """Uniform instance IDs are non-negative decimal numbers."""
     return identifier.isdigit() and identifier.isascii()
+
+
+def scale_sets_by_mode(scale_sets):
+    """``{mode: [scale-set names]}`` of scale-set dicts: explains wrong-mode identifiers even for empty sets."""
+    modes = {}
+    for vmss in scale_sets:
+        modes.setdefault(orchestration_mode(vmss), []).append(vmss["name"])
+    return modes
+
+
+def is_wrong_mode(identifier, scale_set_modes):
+    """A Uniform instance ID where only Flexible scale sets are in scope: a mistake, never just 'missing'."""
+    return is_instance_id(identifier) and bool(scale_set_modes) and UNIFORM not in scale_set_modes
+
+
+def missing_identifiers(identifiers, records, scale_set_modes):
+    """The identifiers that name no instance (wrong-mode ones excluded: those stay errors)."""
+    return [identifier for identifier in identifiers
+            if not _match(identifier, records) and not is_wrong_mode(identifier, scale_set_modes)]
 
 
 def _describe_sets(records):
@@ -42,7 +61,7 @@ def _problem(identifier, records, scale_set_modes):
     """Why an identifier matched nothing, said in terms the user can act on."""
     if not identifier.strip():
         return "an empty identifier"
-    if is_instance_id(identifier) and scale_set_modes and UNIFORM not in scale_set_modes:
+    if is_wrong_mode(identifier, scale_set_modes):
         return ("'%s' is a Uniform instance ID, but %s has Flexible orchestration, whose instances are "
                 "addressed by VM name (for example '%s')"
                 % (identifier, _describe_sets_by_mode(scale_set_modes), _example_name(records)))
