@@ -7,11 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import select_scale_sets
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     FLEXIBLE,
     list_members,
-    list_scale_sets,
-    match_names,
     matches_tags,
     orchestration_mode,
     run_bounded,
@@ -26,9 +25,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.records import (
 
 def find_scale_sets(compute, resource_group=None, names=None, tags=None):
     """Scale-set dicts of a resource group or subscription, filtered by names/globs and tags."""
-    found = list_scale_sets(compute, resource_group)
-    chosen = match_names(found, names)
-    return sorted((vmss for vmss in chosen if matches_tags(vmss, tags)), key=lambda vmss: vmss["id"].lower())
+    return [vmss for vmss in select_scale_sets(compute, resource_group, names) if matches_tags(vmss, tags)]
 
 
 def describe_scale_set(compute, vmss, with_status_summary=True):
