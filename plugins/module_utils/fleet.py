@@ -29,6 +29,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     run_bounded,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
+    attach_network,
     instance_record,
     ips_by_vm_id,
     network_for_vm,
@@ -62,6 +63,13 @@ def select_scale_sets(compute, resource_group=None, names=None, modes=None):
     return sorted(found, key=lambda vmss: vmss["id"].lower())
 
 
+def _member_records(compute, vmss, instance_view):
+    """Records of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
+    work overlaps the other lists' round trips (addresses are attached later)."""
+    ref = scale_set_ref(vmss)
+    return [instance_record(vm, ref) for vm in list_members(compute, vmss, instance_view)]
+
+
 def _uniform_addresses(network, vmss):
     return ips_by_vm_id(*list_scale_set_network(network, vmss))
 
@@ -85,7 +93,7 @@ def _reads(scale_sets, instance_view, with_network):
     reads = []
     flexible_groups = {}
     for vmss in scale_sets:
-        reads.append(("members", vmss["id"].lower(), "scale set '%s'" % vmss["name"], list_members,
+        reads.append(("members", vmss["id"].lower(), "scale set '%s'" % vmss["name"], _member_records,
                       (vmss, instance_view)))
         if not with_network:
             continue
@@ -135,9 +143,8 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
         members = found.get(("members", vmss["id"].lower()))
         if members is None:
             continue
-        ref = scale_set_ref(vmss)
         address_key = _group_key(vmss) if orchestration_mode(vmss) == FLEXIBLE else vmss["id"].lower()
         addresses = found.get(("addresses", address_key)) or {}
-        for vm in members:
-            listing.records.append(instance_record(vm, ref, network_for_vm(addresses, vm.get("id"))))
+        for record in members:
+            listing.records.append(attach_network(record, network_for_vm(addresses, record["id"])))
     return listing

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
@@ -114,14 +115,16 @@ def iter_json(client, path, params):
 
     def get_next(next_link=None):
         request = HttpRequest("GET", next_link) if next_link else HttpRequest("GET", path, params=params)
-        response = client.send_request(request)
+        # stream=True keeps azure-core's ContentDecodePolicy from parsing every page once more, unused.
+        response = client.send_request(request, stream=True)
+        response.read()
         if response.status_code != 200:
             map_error(status_code=response.status_code, response=response, error_map=error_map)
             raise HttpResponseError(response=response, error_format=ARMErrorFormat)
         return response
 
     def extract_data(response):
-        body = response.json()
+        body = json.loads(response.content)
         return body.get("nextLink") or None, iter(body.get("value") or [])
 
     return ItemPaged(get_next, extract_data)

@@ -139,6 +139,21 @@ def snake_case(key):
     return converted
 
 
+# How a snake_cased key's value is treated: a list of statuses, one status, or anything else.
+_PLAIN, _STATUS_LIST, _STATUS = 0, 1, 2
+_KEY_KINDS = {}
+
+
+def _key_and_kind(key):
+    """(snake_case key, kind) of a raw key, computed once per distinct key."""
+    found = _KEY_KINDS.get(key)
+    if found is None:
+        new_key = snake_case(key)
+        kind = _STATUS_LIST if new_key.endswith("statuses") else _STATUS if new_key == "status" else _PLAIN
+        found = _KEY_KINDS[key] = (new_key, kind)
+    return found
+
+
 def snake_case_keys(obj):
     """Recursively snake_case the keys of an instance view.
 
@@ -152,18 +167,16 @@ def snake_case_keys(obj):
         return obj
     converted = {}
     for key, value in obj.items():
-        new_key = snake_case(key)
-        if _is_status_list(new_key, value):
+        new_key, kind = _key_and_kind(key)
+        if kind == _STATUS_LIST and isinstance(value, list):
             converted[new_key] = [normalize_status(status) for status in value]
-        elif new_key == "status" and isinstance(value, dict):
+        elif kind == _STATUS and isinstance(value, dict):
             converted[new_key] = normalize_status(value)
-        else:
+        elif isinstance(value, (dict, list)):
             converted[new_key] = snake_case_keys(value)
+        else:
+            converted[new_key] = value
     return converted
-
-
-def _is_status_list(key, value):
-    return key.endswith("statuses") and isinstance(value, list)
 
 
 def normalize_status(status):
@@ -171,8 +184,9 @@ def normalize_status(status):
     if not isinstance(status, dict):
         return status
     converted = snake_case_keys(status)
-    normalized = dict((key, converted.pop(key, None)) for key in STATUS_KEYS)
-    normalized.update(converted)
+    normalized = {key: converted.get(key) for key in STATUS_KEYS}
+    for key, value in converted.items():
+        normalized.setdefault(key, value)
     return normalized
 
 
@@ -444,6 +458,14 @@ def ips_by_vm_id(nics, public_ips):
             _add_nic_addresses(addresses, nic, public_ip_by_id)
         joined[vm_id] = addresses
     return joined
+
+
+def attach_network(record, network):
+    """The record with the addresses of an ``ips_by_vm_id`` entry (None leaves both lists empty)."""
+    network = network or {}
+    record["private_ips"] = list(network.get("private_ips") or [])
+    record["public_ips"] = list(network.get("public_ips") or [])
+    return record
 
 
 def network_for_vm(ips, vm_id):

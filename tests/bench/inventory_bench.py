@@ -10,7 +10,10 @@
 Generates an estate with ``python -m arm_emulator generate``, serves it with latency and throttling on, runs
 ``ansible-inventory --list --export`` under ``/usr/bin/time -v`` a few times and reports the median wall time,
 the requests the emulator logged (by kind, against the (scale sets + resource groups) x pages expectation) and
-the peak memory of ansible-inventory. A benchmark, not a test: it asserts nothing but the host count.
+the peak memory of ansible-inventory. Then it times two reference runs: the same inventory served from the plugin's
+cache (no ARM request), and ansible-core alone adding the same hosts, variables and groups through a replay plugin
+(``core_floor/replay_inventory.py``), which is the floor no inventory plugin can go under. A benchmark, not a
+test: it asserts nothing but the host counts.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -67,9 +70,9 @@ def inventory_env(emulator_env):
     return env
 
 
-def run_once(config_path, env, workdir):
+def run_once(config_path, env, workdir, output_name="inventory.json"):
     """(wall seconds, peak RSS in MiB, host count) of one ansible-inventory --list --export."""
-    output = os.path.join(workdir, "inventory.json")
+    output = os.path.join(workdir, output_name)
     command = ["/usr/bin/time", "-v", os.path.join(BIN, "ansible-inventory"), "-i", config_path, "--list",
                "--export", "--output", output]
     started = time.perf_counter()
@@ -81,6 +84,34 @@ def run_once(config_path, env, workdir):
     with open(output) as handle:
         hosts = len(json.load(handle)["_meta"]["hostvars"])
     return wall, peak_kib / 1024.0, hosts
+
+
+def write_config(workdir, name, config):
+    path = os.path.join(workdir, name)
+    with open(path, "w") as handle:
+        yaml.safe_dump(config, handle)
+    return path
+
+
+def cached_run(config, env, workdir, emu):
+    """(wall, peak MiB, hosts, ARM requests) of a run served by the plugin's cache, after one run that fills it."""
+    cached = dict(config, cache=True, cache_plugin="ansible.builtin.jsonfile",
+                  cache_connection=os.path.join(workdir, "cache"), cache_timeout=3600)
+    path = write_config(workdir, "cached.azure_vmss.yml", cached)
+    run_once(path, env, workdir, "cache-fill.json")
+    emu.clear_requests()
+    wall, rss, hosts = run_once(path, env, workdir, "cached.json")
+    arm = [entry for entry in emu.requests() if entry["path"].lower().startswith("/subscriptions")]
+    return wall, rss, hosts, len(arm)
+
+
+def core_floor_run(env, workdir, exported):
+    """(wall, peak MiB, hosts) of ansible-core alone adding the same hosts, variables and groups (replayed from
+    an export by tests/bench/core_floor/replay_inventory.py: no Azure, no records)."""
+    path = write_config(workdir, "floor.replay_inventory.yml", {"plugin": "replay_inventory", "source": exported})
+    floor_env = dict(env, ANSIBLE_INVENTORY_PLUGINS=os.path.join(REPO, "tests", "bench", "core_floor"),
+                     ANSIBLE_INVENTORY_ENABLED="replay_inventory")
+    return run_once(path, floor_env, workdir, "replayed.json")
 
 
 PHASES_SNIPPET = r"""
@@ -166,9 +197,7 @@ def main():
             config["max_concurrency"] = args.max_concurrency
         if args.no_instance_view:
             config["include_instance_view"] = False
-        config_path = os.path.join(workdir, "bench.azure_vmss.yml")
-        with open(config_path, "w") as handle:
-            yaml.safe_dump(config, handle)
+        config_path = write_config(workdir, "bench.azure_vmss.yml", config)
 
         extra = ["--latency-ms", str(args.latency_ms), "--throttle", "on", "--page-size", str(args.page_size)]
         with EmulatorProcess(estate, extra_args=extra) as emu:
@@ -179,6 +208,8 @@ def main():
                 results.append(run_once(config_path, env, workdir))
                 logs.append(emu.requests())
             phases = plugin_phases(config_path, env, workdir)
+            cached = cached_run(config, env, workdir, emu)
+            floor = core_floor_run(env, workdir, os.path.join(workdir, "inventory.json"))
 
     walls = [wall for wall, _rss, _hosts in results]
     kinds = {}
@@ -194,8 +225,14 @@ def main():
     print("  hosts per run: %s" % ", ".join(str(hosts) for _wall, _rss, hosts in results))
     runs = ", ".join("%.2f" % wall for wall in walls)
     print("  wall time: median %.2f s (runs: %s)" % (statistics.median(walls), runs))
-    print("  of which the plugin (one more run, in-process): listing %.2f s, building hosts %.2f s; the rest is "
-          "ansible-inventory's start-up and its --list output" % (phases["listing"], phases["hosts"]))
+    print("  in-process (one more run): the plugin lists for %.2f s and builds hosts for %.2f s (ansible-core's "
+          "set_variable included); the rest is ansible-inventory's start-up and its --list output"
+          % (phases["listing"], phases["hosts"]))
+    print("  served from the plugin's cache (cache: true, jsonfile): %.2f s, %d ARM requests, %d hosts"
+          % (cached[0], cached[3], cached[2]))
+    print("  ansible-core alone, replaying the same hosts, variables and groups without the plugin: %.2f s, "
+          "%.0f MiB, %d hosts" % floor)
+    print("  so the plugin's own share of the median run: %.2f s" % (statistics.median(walls) - floor[0]))
     print("  peak memory of ansible-inventory: %.0f MiB (max of runs)" % max(rss for _w, rss, _h in results))
     print("  requests per run: %d total, %d ARM (%s)" % (
         len(logs[-1]), arm, ", ".join("%s %d" % item for item in sorted(kinds.items()))))
@@ -204,7 +241,7 @@ def main():
              pages(args.vms_per_set, args.page_size),
              (len(sets) + len(groups)) * pages(args.vms_per_set, args.page_size)))
     print("  HTTP statuses seen: %s" % ", ".join(str(status) for status in statuses))
-    if any(hosts != vm_count for _wall, _rss, hosts in results):
+    if any(hosts != vm_count for _wall, _rss, hosts in results + [cached[:3], floor]):
         sys.exit("host count differs from the estate's %d VMs" % vm_count)
 
 

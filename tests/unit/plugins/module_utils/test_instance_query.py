@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import urllib.parse
 
 import pytest
@@ -160,10 +161,10 @@ class JsonResponse(object):
     status_code = 200
 
     def __init__(self, items):
-        self.items = items
+        self.content = json.dumps({"value": items}).encode("utf-8")
 
-    def json(self):
-        return {"value": self.items}
+    def read(self):
+        return self.content
 
 
 def list_route(path, params):
@@ -215,7 +216,7 @@ class FakeClients(object):
         self._compute = Recorder(self.log, handlers)
         self._network = Recorder(self.log, handlers)
 
-    def _send_request(self, request):
+    def _send_request(self, request, stream=False):
         """The JSON lists: logged under the SDK operation they stand for, with ``$expand`` as ``expand``."""
         self.log.pop()  # replace the raw 'send_request' entry
         path = request.url.split("?")[0]
