@@ -494,7 +494,7 @@ def _match_scale_set_names(found, names, read):
                 for subscription, scale_sets in found.items())
 
 
-def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concurrency):
+def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concurrency, keep_instance_view=True):
     """Every instance record in scope, through ``fleet.list_fleet`` (one paged list per scale set)."""
     read = FleetRead()
     by_subscription = discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency,
@@ -506,7 +506,7 @@ def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concur
     def list_subscription(subscription):
         return subscription, list_fleet(clients.compute(subscription), clients.network(subscription),
                                         by_subscription[subscription], instance_view=True, with_network=True,
-                                        max_concurrency=inner)
+                                        max_concurrency=inner, keep_instance_view=keep_instance_view)
 
     for subscription, listing in run_bounded(list_subscription, busy, outer):
         read.records.extend(listing.records)
@@ -580,14 +580,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                                clients.list_subscription_ids)
             read = read_fleet(clients, subscriptions, self.get_option("resource_groups"),
                               self.get_option("orchestration_modes"), self.get_option("scale_sets"),
-                              self.get_option("max_concurrency"))
+                              self.get_option("max_concurrency"), self.get_option("include_instance_view"))
         finally:
             clients.close()
         self._report_failures(read, settings)
-        if not self.get_option("include_instance_view"):
-            # Not a host variable then; dropping it early keeps the cache small.
-            for record in read.records:
-                record["instance_view"] = None
         return read.records, not read.failures
 
     def _report_failures(self, read, settings):

@@ -63,11 +63,12 @@ def select_scale_sets(compute, resource_group=None, names=None, modes=None):
     return sorted(found, key=lambda vmss: vmss["id"].lower())
 
 
-def _member_records(compute, vmss, instance_view):
+def _member_records(compute, vmss, instance_view, keep_instance_view):
     """Records of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
     work overlaps the other lists' round trips (addresses are attached later)."""
     ref = scale_set_ref(vmss)
-    return [instance_record(vm, ref) for vm in list_members(compute, vmss, instance_view)]
+    return [instance_record(vm, ref, keep_instance_view=keep_instance_view)
+            for vm in list_members(compute, vmss, instance_view)]
 
 
 def _uniform_addresses(network, vmss):
@@ -88,13 +89,13 @@ def _attempt(what, function, *args):
         return None, (what, from_azure(exc, "reading %s" % what))
 
 
-def _reads(scale_sets, instance_view, with_network):
+def _reads(scale_sets, instance_view, with_network, keep_instance_view=True):
     """Every independent read of the plan as (kind, key, description, function, args)."""
     reads = []
     flexible_groups = {}
     for vmss in scale_sets:
         reads.append(("members", vmss["id"].lower(), "scale set '%s'" % vmss["name"], _member_records,
-                      (vmss, instance_view)))
+                      (vmss, instance_view, keep_instance_view)))
         if not with_network:
             continue
         if orchestration_mode(vmss) == FLEXIBLE:
@@ -118,15 +119,19 @@ def _group_key(vmss):
     return "%s%s/%s" % (_GROUP_PREFIX, parts[2].lower(), resource_group_of(vmss["id"]).lower())
 
 
-def list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, max_concurrency=8):
+def list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, max_concurrency=8,
+               keep_instance_view=True):
     """Records of every VM of the given scale-set dicts, with the plan described in the module docstring.
+
+    ``instance_view`` asks Azure for the instance views (power state, health... come from them);
+    ``keep_instance_view`` false leaves the whole view out of the records once those fields are read.
 
     Every list (a set's VMs, a Uniform set's NICs and public IPs, a resource group's NICs and public IPs) is an
     independent read, run concurrently up to ``max_concurrency``.
     """
     listing = FleetListing()
     listing.scale_sets = list(scale_sets)
-    reads = _reads(listing.scale_sets, instance_view, with_network)
+    reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view)
     clients = {"members": compute, "addresses": network}
 
     def perform(read):

@@ -354,12 +354,14 @@ def scale_set_ref_from_vm(vm):
 # The instance record
 # ---------------------------------------------------------------------------
 
-def instance_record(vm, scale_set, network=None):
+def instance_record(vm, scale_set, network=None, keep_instance_view=True):
     """The normalized record of one scale-set VM, Uniform or Flexible.
 
     ``vm`` is the raw JSON of a scale-set VM (Uniform) or of a member VM
     (Flexible); ``scale_set`` is a ``scale_set_ref``; ``network`` is an
-    optional ``{"private_ips": [...], "public_ips": [...]}``.
+    optional ``{"private_ips": [...], "public_ips": [...]}``. With
+    ``keep_instance_view`` false the record's fields still come from the
+    instance view, but ``instance_view`` itself is None (not converted).
     """
     if scale_set is None:
         scale_set = scale_set_ref_from_vm(vm) or {}
@@ -393,7 +395,7 @@ def instance_record(vm, scale_set, network=None):
         "private_ips": list(network.get("private_ips") or []),
         "public_ips": list(network.get("public_ips") or []),
         "tags": dict(vm.get("tags") or {}),
-        "instance_view": snake_case_keys(view) if view is not None else None,
+        "instance_view": snake_case_keys(view) if view is not None and keep_instance_view else None,
     }
 
 

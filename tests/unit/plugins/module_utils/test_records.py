@@ -388,6 +388,24 @@ def test_uniform_record_from_the_vmss_vm_list_example():
     }
 
 
+def test_record_without_keeping_the_instance_view_still_reads_its_fields():
+    view = {"computerName": "web000004", "platformFaultDomain": 2, "platformUpdateDomain": 3,
+            "statuses": [status("ProvisioningState/updating"), status("PowerState/stopped")],
+            "vmHealth": {"status": status("HealthState/unhealthy")}}
+    vm = {"id": VMSS_ID + "/virtualMachines/4", "name": "web_4", "instanceId": "4",
+          "properties": {"provisioningState": "Succeeded", "instanceView": view}}
+
+    kept = records.instance_record(copy.deepcopy(vm), uniform_ref())
+    dropped = records.instance_record(copy.deepcopy(vm), uniform_ref(), keep_instance_view=False)
+
+    assert dropped["instance_view"] is None
+    assert kept["instance_view"]["computer_name"] == "web000004"
+    assert dict(dropped, instance_view=None) == dict(kept, instance_view=None)
+    assert (dropped["power_state"], dropped["provisioning_state"], dropped["health"]) == (
+        "stopped", "updating", "unhealthy")
+    assert (dropped["computer_name"], dropped["fault_domain"], dropped["update_domain"]) == ("web000004", 2, 3)
+
+
 def test_uniform_record_from_a_get_without_instance_view():
     vm = example_body("virtualMachineScaleSetExamples/VirtualMachineScaleSetVM_Get_WithVMSizeProperties.json")
     record = records.instance_record(vm, uniform_ref())
