@@ -19,9 +19,10 @@ __metaclass__ = type
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     FLEXIBLE,
-    list_group_network,
+    ADDRESS_LISTS,
+    list_group_addresses,
     list_members,
-    list_scale_set_network,
+    list_scale_set_addresses,
     list_scale_sets,
     match_names,
     orchestration_mode,
@@ -71,14 +72,6 @@ def _member_records(compute, vmss, instance_view, keep_instance_view):
             for vm in list_members(compute, vmss, instance_view)]
 
 
-def _uniform_addresses(network, vmss):
-    return ips_by_vm_id(*list_scale_set_network(network, vmss))
-
-
-def _group_addresses(network, vmss):
-    return ips_by_vm_id(*list_group_network(network, vmss))
-
-
 def _attempt(what, function, *args):
     """(result, None) or (None, (what, FleetError)): one unit of work that may fail on its own."""
     try:
@@ -90,7 +83,10 @@ def _attempt(what, function, *args):
 
 
 def _reads(scale_sets, instance_view, with_network, keep_instance_view=True):
-    """Every independent read of the plan as (kind, key, description, function, args)."""
+    """Every independent read of the plan as (kind, key, description, function, args).
+
+    NICs and public IPs are separate reads, so neither waits for the other's pages.
+    """
     reads = []
     flexible_groups = {}
     for vmss in scale_sets:
@@ -101,12 +97,14 @@ def _reads(scale_sets, instance_view, with_network, keep_instance_view=True):
         if orchestration_mode(vmss) == FLEXIBLE:
             # One representative per resource group: the group's NIC and public-IP lists serve every set in it.
             flexible_groups.setdefault(_group_key(vmss), vmss)
-        else:
-            reads.append(("addresses", vmss["id"].lower(), "network of scale set '%s'" % vmss["name"],
-                          _uniform_addresses, (vmss,)))
+            continue
+        for kind in ADDRESS_LISTS:
+            reads.append((kind, vmss["id"].lower(), "network of scale set '%s'" % vmss["name"],
+                          list_scale_set_addresses, (vmss, kind)))
     for key, vmss in sorted(flexible_groups.items()):
-        reads.append(("addresses", key, "network of resource group '%s'" % resource_group_of(vmss["id"]),
-                      _group_addresses, (vmss,)))
+        for kind in ADDRESS_LISTS:
+            reads.append((kind, key, "network of resource group '%s'" % resource_group_of(vmss["id"]),
+                          list_group_addresses, (vmss, kind)))
     # Group lists carry every Flexible member of a group, the longest chains of pages: start them first.
     return sorted(reads, key=lambda read: not read[1].startswith(_GROUP_PREFIX))
 
@@ -132,7 +130,7 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
     listing = FleetListing()
     listing.scale_sets = list(scale_sets)
     reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view)
-    clients = {"members": compute, "addresses": network}
+    clients = {"members": compute, "nics": network, "public_ips": network}
 
     def perform(read):
         kind, _key, what, function, args = read
@@ -144,12 +142,16 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
             listing.failures.append(failure)
         found[(read[0], read[1])] = value
 
+    addresses_by_key = {}
     for vmss in listing.scale_sets:
         members = found.get(("members", vmss["id"].lower()))
         if members is None:
             continue
         address_key = _group_key(vmss) if orchestration_mode(vmss) == FLEXIBLE else vmss["id"].lower()
-        addresses = found.get(("addresses", address_key)) or {}
+        if address_key not in addresses_by_key:
+            addresses_by_key[address_key] = ips_by_vm_id(found.get(("nics", address_key)),
+                                                         found.get(("public_ips", address_key)))
+        addresses = addresses_by_key[address_key]
         for record in members:
             listing.records.append(attach_network(record, network_for_vm(addresses, record["id"])))
     return listing

@@ -152,27 +152,31 @@ def list_members(compute, vmss, instance_view=True):
         raise from_azure(exc, "listing the VMs of scale set '%s'" % vmss["name"])
 
 
-def list_scale_set_network(network, vmss):
-    """(NICs, public IPs) of a Uniform scale set's VMs: one paged list each."""
+# The two address lists of the plan: (path under a Uniform scale set, provider path in a resource group, what).
+ADDRESS_LISTS = {
+    "nics": ("/networkInterfaces", "Microsoft.Network/networkInterfaces", "network interfaces"),
+    "public_ips": ("/publicipaddresses", "Microsoft.Network/publicIPAddresses", "public IP addresses"),
+}
+
+
+def list_scale_set_addresses(network, vmss, kind):
+    """A Uniform scale set's NICs or public IPs (``kind``: ``nics`` or ``public_ips``), in one paged list."""
+    set_path, _group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": SCALE_SET_NETWORK_API_VERSION}
     try:
-        return (list(iter_json(network, vmss["id"] + "/networkInterfaces", params)),
-                list(iter_json(network, vmss["id"] + "/publicipaddresses", params)))
+        return list(iter_json(network, vmss["id"] + set_path, params))
     except Exception as exc:
-        raise from_azure(exc, "listing the network interfaces of scale set '%s'" % vmss["name"])
+        raise from_azure(exc, "listing the %s of scale set '%s'" % (what, vmss["name"]))
 
 
-def list_group_network(network, vmss):
-    """(NICs, public IPs) of a scale set's resource group, where Flexible members' NICs live: one list each."""
+def list_group_addresses(network, vmss, kind):
+    """The NICs or public IPs of a scale set's resource group, where Flexible members' NICs live: one list."""
+    _set_path, group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": NETWORK_API_VERSION}
     try:
-        return (list(iter_json(network, group_provider_path(vmss["id"], "Microsoft.Network/networkInterfaces"),
-                               params)),
-                list(iter_json(network, group_provider_path(vmss["id"], "Microsoft.Network/publicIPAddresses"),
-                               params)))
+        return list(iter_json(network, group_provider_path(vmss["id"], group_path), params))
     except Exception as exc:
-        raise from_azure(exc, "listing the network interfaces of resource group '%s'" % resource_group_of(
-            vmss["id"]))
+        raise from_azure(exc, "listing the %s of resource group '%s'" % (what, resource_group_of(vmss["id"])))
 
 
 def uniform_instance_view(compute, vmss):

@@ -43,6 +43,11 @@ def plain_value(obj):
     return obj
 
 
+def read_export(path):
+    with open(path) as handle:
+        return json.load(handle, object_hook=plain_value)
+
+
 class InventoryModule(BaseInventoryPlugin):
 
     NAME = "replay_inventory"
@@ -53,8 +58,7 @@ class InventoryModule(BaseInventoryPlugin):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path)
         self._read_config_data(path)
-        with open(self.get_option("source")) as handle:
-            exported = json.load(handle, object_hook=plain_value)
+        exported = read_export(self.get_option("source"))
         for hostname, variables in exported["_meta"]["hostvars"].items():
             self.inventory.add_host(hostname)
             for key, value in variables.items():
