@@ -63,5 +63,5 @@ class Throttler:
         return ArmError(
             429, "OperationNotAllowed",
             "The server rejected the request because too many requests have been received for this subscription.",
-            details=[{"code": "TooManyRequests", "target": policy, "message": json.dumps(detail)}],
+            details=[{"code": "TooManyRequests", "target": group, "message": json.dumps(detail)}],
             headers={"Retry-After": str(wait)})

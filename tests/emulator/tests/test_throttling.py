@@ -4,6 +4,8 @@ The emulator is started with `--throttle on`; each test shrinks the buckets it n
 A bucket is [capacity, window seconds] and refills at capacity/window tokens per second.
 """
 
+import json
+
 import pytest
 import requests
 
@@ -80,7 +82,9 @@ def test_burst_beyond_the_bucket_gets_429_with_compute_body(emulator, clients):
         error = throttled.json()["error"]
         assert error["code"] == "OperationNotAllowed"
         assert [detail["code"] for detail in error["details"]] == ["TooManyRequests"]
-        assert error["details"][0]["target"].split("/")[-1] == "GetVMScaleSet3Min"
+        # As Azure's throttling guide shows it: the bare policy name, no "Microsoft.Compute/" prefix.
+        assert error["details"][0]["target"] == "GetVMScaleSet3Min"
+        assert json.loads(error["details"][0]["message"])["operationGroup"] == "GetVMScaleSet3Min"
 
 
 def test_sdk_retry_policy_recovers_from_429_without_the_caller_seeing_it(emulator, clients):
