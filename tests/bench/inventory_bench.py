@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 import argparse
 import json
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -70,8 +71,27 @@ def inventory_env(emulator_env):
     return env
 
 
+def cpu_seconds(time_report):
+    """User + system CPU seconds from ``/usr/bin/time -v`` output."""
+    return sum(float(re.search(r"%s time \(seconds\): ([\d.]+)" % kind, time_report).group(1))
+               for kind in ("User", "System"))
+
+
+def process_cpu_seconds(pid):
+    """CPU seconds (user + system, all threads) a running process has used so far, from /proc."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
 def run_once(config_path, env, workdir, output_name="inventory.json"):
     """(wall seconds, peak RSS in MiB, host count) of one ansible-inventory --list --export."""
+    wall, rss, hosts, _cpu = run_measured(config_path, env, workdir, output_name)
+    return wall, rss, hosts
+
+
+def run_measured(config_path, env, workdir, output_name="inventory.json"):
+    """(wall seconds, peak RSS in MiB, host count, CPU seconds) of one ansible-inventory --list --export."""
     output = os.path.join(workdir, output_name)
     command = ["/usr/bin/time", "-v", os.path.join(BIN, "ansible-inventory"), "-i", config_path, "--list",
                "--export", "--output", output]
@@ -83,7 +103,7 @@ def run_once(config_path, env, workdir, output_name="inventory.json"):
     peak_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", completed.stderr).group(1))
     with open(output) as handle:
         hosts = len(json.load(handle)["_meta"]["hostvars"])
-    return wall, peak_kib / 1024.0, hosts
+    return wall, peak_kib / 1024.0, hosts, cpu_seconds(completed.stderr)
 
 
 def write_config(workdir, name, config):
@@ -106,12 +126,12 @@ def cached_run(config, env, workdir, emu):
 
 
 def core_floor_run(env, workdir, exported):
-    """(wall, peak MiB, hosts) of ansible-core alone adding the same hosts, variables and groups (replayed from
+    """(wall, peak MiB, hosts, CPU seconds) of ansible-core alone adding the same hosts, variables and groups (replayed from
     an export by tests/bench/core_floor/replay_inventory.py: no Azure, no records)."""
     path = write_config(workdir, "floor.replay_inventory.yml", {"plugin": "replay_inventory", "source": exported})
     floor_env = dict(env, ANSIBLE_INVENTORY_PLUGINS=os.path.join(REPO, "tests", "bench", "core_floor"),
                      ANSIBLE_INVENTORY_ENABLED="replay_inventory")
-    return run_once(path, floor_env, workdir, "replayed.json")
+    return run_measured(path, floor_env, workdir, "replayed.json")
 
 
 def replay_read_seconds(exported):
@@ -159,6 +179,12 @@ def plugin_phases(config_path, env, workdir):
     if completed.returncode != 0:
         sys.exit("phase measurement failed:\n" + completed.stderr[-4000:])
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def ansible_core_version():
+    from ansible.release import __version__
+
+    return __version__
 
 
 def request_kind(entry):
@@ -212,10 +238,13 @@ def main():
         extra = ["--latency-ms", str(args.latency_ms), "--throttle", "on", "--page-size", str(args.page_size)]
         with EmulatorProcess(estate, extra_args=extra) as emu:
             env = inventory_env(emu.env)
-            results, logs = [], []
+            results, logs, cpu = [], [], []
             for _run in range(args.runs):
                 emu.clear_requests()
-                results.append(run_once(config_path, env, workdir))
+                emulator_before = process_cpu_seconds(emu.proc.pid)
+                wall, rss, hosts, inventory_cpu = run_measured(config_path, env, workdir)
+                cpu.append((inventory_cpu, process_cpu_seconds(emu.proc.pid) - emulator_before))
+                results.append((wall, rss, hosts))
                 logs.append(emu.requests())
             phases = plugin_phases(config_path, env, workdir)
             cached = cached_run(config, env, workdir, emu)
@@ -229,6 +258,8 @@ def main():
     arm = sum(count for kind, count in kinds.items() if kind != "identity/metadata")
     statuses = sorted(set(entry["status"] for log in logs for entry in log))
     print("vmss.fleet.azure_vmss inventory benchmark")
+    print("  ansible-core %s, Python %s, %d CPUs (shared with the emulator)"
+          % (ansible_core_version(), platform.python_version(), os.cpu_count()))
     print("  estate: %d VMs = %d Uniform + %d Flexible scale sets x %d, %d resource groups"
           % (vm_count, args.uniform, args.flexible, args.vms_per_set, len(groups)))
     print("  emulator: latency %g ms, throttling on, page size %d; plugin config %s"
@@ -236,15 +267,20 @@ def main():
     print("  hosts per run: %s" % ", ".join(str(hosts) for _wall, _rss, hosts in results))
     runs = ", ".join("%.2f" % wall for wall in walls)
     print("  wall time: median %.2f s (runs: %s)" % (statistics.median(walls), runs))
+    print("  CPU per run (median): ansible-inventory %.2f s, the emulator %.2f s, on the same %d CPUs"
+          % (statistics.median(c for c, _e in cpu), statistics.median(e for _c, e in cpu), os.cpu_count()))
     print("  in-process (one more run): the plugin lists for %.2f s and builds hosts for %.2f s (ansible-core's "
           "set_variable included); the rest is ansible-inventory's start-up and its --list output"
           % (phases["listing"], phases["hosts"]))
     print("  served from the plugin's cache (cache: true, jsonfile): %.2f s, %d ARM requests, %d hosts"
           % (cached[0], cached[3], cached[2]))
     print("  ansible-core alone, replaying the same hosts, variables and groups without the plugin: %.2f s, "
-          "%.0f MiB, %d hosts (reading the replayed file takes %.2f s of that)" % (floor + (floor_read,)))
+          "%.0f MiB, %d hosts, %.2f s of CPU (reading the replayed file takes %.2f s of that)"
+          % (floor + (floor_read,)))
+    share_cpu = statistics.median(c for c, _e in cpu) - floor[3] + floor_read
     print("  so the plugin's own share of the median run: %.2f s (%.2f s counting the replay's file read as "
-          "ansible-core's)" % (statistics.median(walls) - floor[0] + floor_read, statistics.median(walls) - floor[0]))
+          "ansible-core's); of CPU: %.2f s"
+          % (statistics.median(walls) - floor[0] + floor_read, statistics.median(walls) - floor[0], share_cpu))
     print("  peak memory of ansible-inventory: %.0f MiB (max of runs)" % max(rss for _w, rss, _h in results))
     print("  requests per run: %d total, %d ARM (%s)" % (
         len(logs[-1]), arm, ", ".join("%s %d" % item for item in sorted(kinds.items()))))
@@ -253,7 +289,7 @@ def main():
              pages(args.vms_per_set, args.page_size),
              (len(sets) + len(groups)) * pages(args.vms_per_set, args.page_size)))
     print("  HTTP statuses seen: %s" % ", ".join(str(status) for status in statuses))
-    if any(hosts != vm_count for _wall, _rss, hosts in results + [cached[:3], floor]):
+    if any(hosts != vm_count for _wall, _rss, hosts in results + [cached[:3], floor[:3]]):
         sys.exit("host count differs from the estate's %d VMs" % vm_count)
 
 
