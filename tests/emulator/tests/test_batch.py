@@ -120,7 +120,7 @@ def test_inner_requests_are_throttled_one_by_one(emu, client):
     assert statuses == [200, 200, 429]
     throttled = next(item for item in body["responses"] if item["httpStatusCode"] == 429)
     assert int(throttled["headers"]["Retry-After"]) >= 1
-    assert throttled["content"]["error"]["details"][0]["target"] == "Microsoft.Compute/GetVMScaleSet3Min"
+    assert throttled["content"]["error"]["details"][0]["target"] == "GetVMScaleSet3Min"
     assert sorted(e["status"] for e in logged_arm(emu) if e["path"] != "/batch") == [200, 200, 429]
 
 
