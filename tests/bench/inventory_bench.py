@@ -30,6 +30,7 @@ import tempfile
 import time
 
 import yaml
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.dirname(sys.executable)
@@ -85,12 +86,6 @@ def process_cpu_seconds(pid):
 
 
 def run_once(config_path, env, workdir, output_name="inventory.json"):
-    """(wall seconds, peak RSS in MiB, host count) of one ansible-inventory --list --export."""
-    wall, rss, hosts, _cpu = run_measured(config_path, env, workdir, output_name)
-    return wall, rss, hosts
-
-
-def run_measured(config_path, env, workdir, output_name="inventory.json"):
     """(wall seconds, peak RSS in MiB, host count, CPU seconds) of one ansible-inventory --list --export."""
     output = os.path.join(workdir, output_name)
     command = ["/usr/bin/time", "-v", os.path.join(BIN, "ansible-inventory"), "-i", config_path, "--list",
@@ -120,18 +115,18 @@ def cached_run(config, env, workdir, emu):
     path = write_config(workdir, "cached.azure_vmss.yml", cached)
     run_once(path, env, workdir, "cache-fill.json")
     emu.clear_requests()
-    wall, rss, hosts = run_once(path, env, workdir, "cached.json")
+    wall, rss, hosts, _cpu = run_once(path, env, workdir, "cached.json")
     arm = [entry for entry in emu.requests() if entry["path"].lower().startswith("/subscriptions")]
     return wall, rss, hosts, len(arm)
 
 
 def core_floor_run(env, workdir, exported):
-    """(wall, peak MiB, hosts, CPU seconds) of ansible-core alone adding the same hosts, variables and groups (replayed from
-    an export by tests/bench/core_floor/replay_inventory.py: no Azure, no records)."""
+    """(wall, peak MiB, hosts, CPU seconds) of ansible-core alone adding the same hosts, variables and groups
+    (replayed from an export by tests/bench/core_floor/replay_inventory.py: no Azure, no records)."""
     path = write_config(workdir, "floor.replay_inventory.yml", {"plugin": "replay_inventory", "source": exported})
     floor_env = dict(env, ANSIBLE_INVENTORY_PLUGINS=os.path.join(REPO, "tests", "bench", "core_floor"),
                      ANSIBLE_INVENTORY_ENABLED="replay_inventory")
-    return run_measured(path, floor_env, workdir, "replayed.json")
+    return run_once(path, floor_env, workdir, "replayed.json")
 
 
 def replay_read_seconds(exported):
@@ -179,12 +174,6 @@ def plugin_phases(config_path, env, workdir):
     if completed.returncode != 0:
         sys.exit("phase measurement failed:\n" + completed.stderr[-4000:])
     return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def ansible_core_version():
-    from ansible.release import __version__
-
-    return __version__
 
 
 def request_kind(entry):
@@ -238,20 +227,20 @@ def main():
         extra = ["--latency-ms", str(args.latency_ms), "--throttle", "on", "--page-size", str(args.page_size)]
         with EmulatorProcess(estate, extra_args=extra) as emu:
             env = inventory_env(emu.env)
-            results, logs, cpu = [], [], []
+            results, logs, emulator_cpu = [], [], []
             for _run in range(args.runs):
                 emu.clear_requests()
                 emulator_before = process_cpu_seconds(emu.proc.pid)
-                wall, rss, hosts, inventory_cpu = run_measured(config_path, env, workdir)
-                cpu.append((inventory_cpu, process_cpu_seconds(emu.proc.pid) - emulator_before))
-                results.append((wall, rss, hosts))
+                results.append(run_once(config_path, env, workdir))
+                emulator_cpu.append(process_cpu_seconds(emu.proc.pid) - emulator_before)
                 logs.append(emu.requests())
             phases = plugin_phases(config_path, env, workdir)
             cached = cached_run(config, env, workdir, emu)
             floor = core_floor_run(env, workdir, os.path.join(workdir, "inventory.json"))
             floor_read = replay_read_seconds(os.path.join(workdir, "inventory.json"))
 
-    walls = [wall for wall, _rss, _hosts in results]
+    walls = [wall for wall, _rss, _hosts, _cpu in results]
+    inventory_cpu = statistics.median(cpu for _wall, _rss, _hosts, cpu in results)
     kinds = {}
     for entry in logs[-1]:
         kinds[request_kind(entry)] = kinds.get(request_kind(entry), 0) + 1
@@ -259,16 +248,16 @@ def main():
     statuses = sorted(set(entry["status"] for log in logs for entry in log))
     print("vmss.fleet.azure_vmss inventory benchmark")
     print("  ansible-core %s, Python %s, %d CPUs (shared with the emulator)"
-          % (ansible_core_version(), platform.python_version(), os.cpu_count()))
+          % (ANSIBLE_CORE_VERSION, platform.python_version(), os.cpu_count()))
     print("  estate: %d VMs = %d Uniform + %d Flexible scale sets x %d, %d resource groups"
           % (vm_count, args.uniform, args.flexible, args.vms_per_set, len(groups)))
     print("  emulator: latency %g ms, throttling on, page size %d; plugin config %s"
           % (args.latency_ms, args.page_size, json.dumps(config)))
-    print("  hosts per run: %s" % ", ".join(str(hosts) for _wall, _rss, hosts in results))
+    print("  hosts per run: %s" % ", ".join(str(hosts) for _wall, _rss, hosts, _cpu in results))
     runs = ", ".join("%.2f" % wall for wall in walls)
     print("  wall time: median %.2f s (runs: %s)" % (statistics.median(walls), runs))
     print("  CPU per run (median): ansible-inventory %.2f s, the emulator %.2f s, on the same %d CPUs"
-          % (statistics.median(c for c, _e in cpu), statistics.median(e for _c, e in cpu), os.cpu_count()))
+          % (inventory_cpu, statistics.median(emulator_cpu), os.cpu_count()))
     print("  in-process (one more run): the plugin lists for %.2f s and builds hosts for %.2f s (ansible-core's "
           "set_variable included); the rest is ansible-inventory's start-up and its --list output"
           % (phases["listing"], phases["hosts"]))
@@ -277,11 +266,11 @@ def main():
     print("  ansible-core alone, replaying the same hosts, variables and groups without the plugin: %.2f s, "
           "%.0f MiB, %d hosts, %.2f s of CPU (reading the replayed file takes %.2f s of that)"
           % (floor + (floor_read,)))
-    share_cpu = statistics.median(c for c, _e in cpu) - floor[3] + floor_read
     print("  so the plugin's own share of the median run: %.2f s (%.2f s counting the replay's file read as "
           "ansible-core's); of CPU: %.2f s"
-          % (statistics.median(walls) - floor[0] + floor_read, statistics.median(walls) - floor[0], share_cpu))
-    print("  peak memory of ansible-inventory: %.0f MiB (max of runs)" % max(rss for _w, rss, _h in results))
+          % (statistics.median(walls) - floor[0] + floor_read, statistics.median(walls) - floor[0],
+             inventory_cpu - floor[3] + floor_read))
+    print("  peak memory of ansible-inventory: %.0f MiB (max of runs)" % max(rss for _w, rss, _h, _c in results))
     print("  requests per run: %d total, %d ARM (%s)" % (
         len(logs[-1]), arm, ", ".join("%s %d" % item for item in sorted(kinds.items()))))
     print("  expected ARM lists from the plan: %d; (scale sets + resource groups) x pages = (%d + %d) x %d = %d"
@@ -289,7 +278,7 @@ def main():
              pages(args.vms_per_set, args.page_size),
              (len(sets) + len(groups)) * pages(args.vms_per_set, args.page_size)))
     print("  HTTP statuses seen: %s" % ", ".join(str(status) for status in statuses))
-    if any(hosts != vm_count for _wall, _rss, hosts in results + [cached[:3], floor[:3]]):
+    if any(hosts != vm_count for hosts in [result[2] for result in results] + [cached[2], floor[2]]):
         sys.exit("host count differs from the estate's %d VMs" % vm_count)
 
 
