@@ -29,21 +29,21 @@ test:
 	exit $$status
 
 $(SETUP_STAMP): $(SETUP_INPUTS)
-	@echo "== setup: Python packages into $(VENV)"
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	@test -x $(VENV)/bin/python || { echo "== setup: creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== setup: installing requirements.txt and requirements-test.txt into $(VENV)"
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 	@if [ -f $(EMULATOR_PROJECT) ]; then \
-		echo "$(VENV)/bin/python -m pip install --quiet -e tests/emulator"; \
-		$(VENV)/bin/python -m pip install --quiet -e tests/emulator; \
+		echo "== setup: installing the ARM emulator (tests/emulator) into $(VENV)"; \
+		$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e tests/emulator; \
 	fi
-	rm -f $(VENV)/.setup-*
-	touch $@
+	@rm -f $(VENV)/.setup-*
+	@touch $@
 
 # A link, not a copy: edits in the checkout are what every tool sees.
 $(COLLECTION_LINK):
-	@echo "== setup: collections path .collections"
-	mkdir -p $(dir $@)
-	ln -sfn ../../.. $@
+	@echo "== setup: .collections/ansible_collections/vmss/fleet -> this checkout"
+	@mkdir -p $(dir $@)
+	@ln -sfn ../../.. $@
 
 # The side-by-side benchmark against azure.azcollection (issue 7); never part of `make test`.
 # Sets up both venvs (this project's, plus matplotlib; the peer's in tests/output/peer-venv), runs
