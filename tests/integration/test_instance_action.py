@@ -237,10 +237,14 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run(emu):
 def test_a_busy_instance_is_waited_on_and_gets_no_request(emu):
     web = emu.vms(scale_set="vmss-act-web")
     busy = web[2]
-    emu.start_operation(busy["name"], "restart", seconds=3)
-    assert emu.vm(busy["name"])["busy"] == "restart"
+    # The operation starts when the module first lists the set's VMs, so it is still running when the module
+    # reads them, however long ansible-playbook took to start on a loaded machine.
+    listing = r"/virtualMachineScaleSets/vmss-act-web/virtualMachines$"
+    assert emu.start_operation(busy["name"], "restart", seconds=3, on_request=listing)["pending"]
     emu.clear_requests()
     result = ok(act(emu, scale_set="vmss-act-web", all_instances=True, state="restarted", batch_size="3"))
+    first_listing = [e for e in emu.requests() if e.get("started_operations")]
+    assert len(first_listing) == 1 and first_listing[0]["method"] == "GET"
     assert [w["instance"] for w in result["waited"]] == [busy["name"]]
     assert busy["name"] in [s["instance"] for s in result["skipped"]]
     sent = [i for p in arm_posts(emu) for i in p["body"]["instanceIds"]]

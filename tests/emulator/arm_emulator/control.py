@@ -3,6 +3,7 @@ Control requests are not written to the request log."""
 
 import ipaddress
 import json
+import re
 import time
 
 from aiohttp import web
@@ -240,13 +241,42 @@ def start_op(emu, request, body):
     if kind.lower() not in names:
         raise ControlError(400, f"operation must be one of {ACTIONS}")
     vms = _vms(emu, body)
-    ss = vms[0].scale_set
     seconds = float(body.get("seconds", emu.settings.operation_seconds))
+    if body.get("on_request"):
+        # Deferred: a test starts the operation when the client's first matching ARM request arrives, so the
+        # operation is still running when the client reads the VMs, however slowly the client started.
+        pattern = str(body["on_request"])
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ControlError(400, f"on_request must be a regular expression on the ARM path: {err}") from err
+        emu.pending_operations.append({"pattern": pattern, "kind": names[kind.lower()], "vms": vms,
+                                       "seconds": seconds, "body": body})
+        return {"pending": True, "on_request": pattern, "vms": [vm_summary(vm) for vm in vms]}
+    return {**_start_now(emu, names[kind.lower()], vms, seconds, body), "pending": False}
+
+
+def start_pending(emu, path):
+    """Start the deferred operations whose pattern matches this ARM path; returns their ids."""
+    started = []
+    for pending in list(emu.pending_operations):
+        if re.search(pending["pattern"], path, re.I):
+            emu.pending_operations.remove(pending)
+            try:
+                started.append(_start_now(emu, pending["kind"], pending["vms"], pending["seconds"],
+                                          pending["body"])["operation_id"])
+            except ArmError as err:     # the VM got busy meanwhile: the test sees it in the log entry
+                started.append(f"not started: {err.message}")
+    return started
+
+
+def _start_now(emu, kind, vms, seconds, body):
+    ss = vms[0].scale_set
     if body.get("fail_code"):
         for vm in vms:
             emu.faults.fail_operations[vm.name] = {"code": body["fail_code"], "times": 1,
                                                    "message": body.get("fail_message")}
-    op = start_operation(emu.state, names[kind.lower()], vms, seconds=seconds, subscription_id=ss.rg.sub.id,
+    op = start_operation(emu.state, kind, vms, seconds=seconds, subscription_id=ss.rg.sub.id,
                          location=ss.location.replace(" ", "").lower(), initiator="control",
                          check=bool(body.get("check", False)))
     return {"operation_id": op.id, "ends": op.end, "vms": [vm_summary(vm) for vm in vms]}

@@ -64,6 +64,7 @@ class Emulator:
                                                              spec["username"], kind="User",
                                                              username=spec["username"])
         self.state = None
+        self.pending_operations = []        # operations a test asked to start on a matching request
         self.ready = {}
         self.stop_event = None
         self.reset_state()
@@ -80,6 +81,7 @@ class Emulator:
         self.rng.seed(self.faults.seed)
         self.throttler.reset()
         self.log.clear()
+        self.pending_operations = []
         self.reset_state()
 
     @property
@@ -93,6 +95,8 @@ class Emulator:
             return await control.handle(self, request)
         started = time.time()
         entry = self.log.start(request.method, path, request.query, started)
+        if self.pending_operations and path.lower().startswith(ARM_PREFIXES):
+            entry["started_operations"] = control.start_pending(self, path)
         ctx = None
         try:
             ctx = Ctx(request, request.method, path, list(request.query.items()))

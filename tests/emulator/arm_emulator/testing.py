@@ -169,7 +169,8 @@ class EmulatorProcess:
         return self.control("POST", "vms/state", body)["vms"]
 
     def start_operation(self, names=None, operation="restart", seconds=None, **kw):
-        """Start an operation as if someone else did (the VMs become busy). ``names``: a VM name or a list."""
+        """Start an operation as if someone else did (the VMs become busy). ``names``: a VM name or a list.
+        ``on_request="<regex on the ARM path>"`` defers the start to the first matching ARM request."""
         body = dict(kw, operation=operation)
         if isinstance(names, str):
             body["name"] = names

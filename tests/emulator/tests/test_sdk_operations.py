@@ -159,6 +159,24 @@ def test_busy_instance_started_by_someone_else(clients, emu):
     assert err.value.error.code == "OperationNotAllowed"
 
 
+def test_a_deferred_operation_starts_on_the_first_matching_request(clients, emu):
+    compute = clients.compute
+    instance_id = _uniform_ids(compute)[0]
+    answer = emu.start_operation(scale_set=VMSS_UNIFORM, instance_ids=[instance_id], operation="restart",
+                                 seconds=30, on_request=rf"/virtualMachines/{instance_id}/instanceView$")
+    assert answer["pending"] is True
+    assert answer["vms"][0]["busy"] is None
+    emu.clear_requests()
+    # A request that does not match leaves it pending; the first matching one sees the VM busy already.
+    list(compute.virtual_machine_scale_sets.list(RG_UNIFORM))
+    assert _codes(_uniform_view(compute, instance_id))[0] == "ProvisioningState/updating"
+    matched = [e for e in emu.requests() if e.get("started_operations")]
+    assert [e["path"].rsplit("/", 1)[-1] for e in matched] == ["instanceView"]
+    # It fires once: the next match starts nothing more.
+    _uniform_view(compute, instance_id)
+    assert len([e for e in emu.requests() if e.get("started_operations")]) == 1
+
+
 def test_stay_unhealthy_after_next_operation(clients, emu):
     compute = clients.compute
     instance_id = _uniform_ids(compute)[0]

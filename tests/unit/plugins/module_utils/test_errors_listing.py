@@ -96,18 +96,26 @@ def test_run_bounded_keeps_order_and_bound():
     import time
 
     active, peak, lock = [0], [0], threading.Lock()
+    bound_reached = threading.Event()
 
     def work(item):
         with lock:
             active[0] += 1
             peak[0] = max(peak[0], active[0])
-        time.sleep(0.01)
+            if active[0] == 3:
+                bound_reached.set()
+        # The first items hold their thread until three run at once, so the bound is reached whenever the
+        # pool really runs in parallel (and the wait times out, failing the test, when it does not).
+        if item < 3:
+            bound_reached.wait(2)
+        time.sleep(0.005)
         with lock:
             active[0] -= 1
         return item * 2
 
     assert listing.run_bounded(work, range(20), 3) == [i * 2 for i in range(20)]
-    assert peak[0] <= 3
+    assert bound_reached.is_set()
+    assert peak[0] == 3
 
 
 def test_timeouts_are_reported_as_timeouts_not_refusals():
