@@ -84,8 +84,15 @@ options:
       - Add the whole instance view (statuses, disks, extensions, VM agent...) as the C(instance_view) host
         variable. The instance view is always read (the power state and health come from it); this only decides
         whether all of it becomes a host variable.
+      - Off by default since 0.2.0. Without it every host still has what plays group and filter on (power,
+        provisioning and health state, zones, fault and update domain, computer name, IP addresses,
+        C(latest_model_applied), C(os_disk_ephemeral), tags). The view is about two thirds of all host variables
+        and changes on every sync (its status times); at 10,000 VMs it makes C(ansible-inventory) several times
+        slower and larger, and AWX stores it per host on every inventory update.
+      - For the full view on the hosts a play runs on, use M(vmss.fleet.instance_facts) in the play, which reads
+        each scale set once for all of the play's hosts.
     type: bool
-    default: true
+    default: false
     env:
       - name: AZURE_VMSS_INCLUDE_INSTANCE_VIEW
   ansible_host_source:
@@ -192,7 +199,6 @@ resource_groups: [rg-web-eu, rg-web-us]
 scale_sets: ["web-*"]
 hostnames: [computer_name, name]
 ansible_host_source: private_ip
-include_instance_view: false
 exclude_filters:
   - vmss_provisioning_state == 'failed'
 compose:
@@ -268,7 +274,7 @@ def record_value(record, field):
     return record.get(field)
 
 
-def host_variables(record, prefix="vmss_", include_instance_view=True, ansible_host_source="private_ip"):
+def host_variables(record, prefix="vmss_", include_instance_view=False, ansible_host_source="private_ip"):
     """The host variables of one instance record: every field under ``prefix``, and ``ansible_host``."""
     variables = {}
     for key, value in record.items():

@@ -334,6 +334,18 @@ def query_instances(clients, params):
 LOCATOR_OPTIONS = ("id", "scale_set", "resource_group", "instance_id")
 DEFAULT_HOSTVARS_PREFIX = "vmss_"
 
+# instance_facts' own options (the auth and connection options come on top); the action plugin validates
+# with the same spec when it reads a scale set for the task's hosts itself.
+FACTS_OPTIONS = dict(
+    id=dict(type="str"),
+    scale_set=dict(type="str"),
+    resource_group=dict(type="str"),
+    instance_id=dict(type="str"),
+    network=dict(type="bool", default=True),
+    hostvars_prefix=dict(type="str", default=DEFAULT_HOSTVARS_PREFIX),
+    shared_listing=dict(type="bool", default=True),
+)
+
 
 def locator_from_hostvars(args, host_vars, prefix=DEFAULT_HOSTVARS_PREFIX):
     """Options that locate the instance, read from an inventory host's variables when the task gives none.
@@ -418,6 +430,21 @@ def _record_by_name(clients, params):
     if record is None:
         raise not_an_instance(identifier, vmss)
     return record
+
+
+def scale_set_records(clients, scale_set_id, with_network=True):
+    """Every VM of one scale set as records with their instance views (the listing instance_facts shares
+    among a task's hosts): one GET of the set plus its paged lists."""
+    try:
+        parts = parse_resource_id(scale_set_id)
+    except ValueError as exc:
+        raise FleetError("scale set id: %s" % exc)
+    compute = clients.compute(parts["subscription_id"])
+    vmss = _get_scale_set(compute, parts["resource_group"], parts["name"])
+    network = clients.network(parts["subscription_id"]) if with_network else None
+    listing = list_fleet(compute, network, [vmss], instance_view=True, with_network=with_network)
+    listing.raise_failures()
+    return listing.records
 
 
 def instance_facts(clients, params):

@@ -22,8 +22,8 @@ description:
     of the same name reads them; options given in the task win.
   - With AWX or Ansible Automation Platform fact storage (the job template's C(Enable Fact Storage)), the fact is
     kept per host and shows under the host's Facts tab as C(vmss_instance).
-  - Costs one request for the VM (with O(id)) or two (scale set, then VM), plus the VM's network interfaces and
-    public IPs with O(network=true).
+  - For one host it costs one request for the VM (with O(id)) or two (scale set, then VM), plus the VM's network
+    interfaces and public IPs with O(network=true). For many hosts of the same scale sets, see O(shared_listing).
 author:
   - vmss.fleet team (@vmss-fleet)
 options:
@@ -58,6 +58,21 @@ options:
       - Only used when the task gives none of O(id), O(scale_set), O(resource_group) and O(instance_id).
     type: str
     default: vmss_
+  shared_listing:
+    description:
+      - For a play over many inventory hosts, read each scale set once for the whole task and give every host
+        its record from that listing, on the controller, instead of one or two requests and one module run per
+        host. Costs one GET of the scale set plus its paged lists (VMs with instance views and, with
+        O(network=true), network interfaces and public IPs), whatever the number of hosts.
+      - Applies to hosts located from their host variables (C(vmss_id) and C(vmss_scale_set_id), as the
+        C(vmss.fleet.azure_vmss) inventory sets them) whose scale set has at least two hosts in the play batch,
+        when the Azure SDK is installed on the controller (as in an execution environment). Other hosts, and
+        tasks that give O(id) or O(scale_set) themselves, read their one VM as with V(false).
+      - The listing is made when the task reaches the first host of a scale set, and shared by that task only
+        (and only within one C(serial) batch); a later task reads again.
+      - A host whose VM is no longer in its scale set fails, naming the VM; the other hosts get their facts.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - vmss.fleet.azure.modules
   - vmss.fleet.attributes
@@ -190,7 +205,7 @@ ansible_facts:
           type: dict
 '''
 
-from ansible_collections.vmss.fleet.plugins.module_utils.instance_query import instance_facts
+from ansible_collections.vmss.fleet.plugins.module_utils.instance_query import FACTS_OPTIONS, instance_facts
 from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import new_module, run
 
 
@@ -199,15 +214,7 @@ def describe_instance(module, clients):
 
 
 def main():
-    module = new_module(dict(
-        id=dict(type="str"),
-        scale_set=dict(type="str"),
-        resource_group=dict(type="str"),
-        instance_id=dict(type="str"),
-        network=dict(type="bool", default=True),
-        hostvars_prefix=dict(type="str", default="vmss_"),
-    ))
-    run(module, describe_instance)
+    run(new_module(dict(FACTS_OPTIONS)), describe_instance)
 
 
 if __name__ == "__main__":

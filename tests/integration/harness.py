@@ -111,7 +111,7 @@ def run_inventory(config, env, extra_args=("--list", "--export"), timeout=600, n
         completed = subprocess.run(command, env=base_env(env), capture_output=True, text=True, timeout=timeout,
                                    cwd=workdir, check=False)
         run = Run(completed)
-        if completed.returncode == 0 and "--list" in extra_args:
+        if completed.returncode == 0 and "--list" in extra_args and not {"-y", "--yaml"} & set(extra_args):
             run.result = json.loads(completed.stdout)
         return run
 

@@ -11,11 +11,12 @@ __metaclass__ = type
 
 import json
 import os
+import re
 
 import pytest
 import yaml
 
-from harness import REPO, arm_requests, run_module, run_playbook, start_emulator
+from harness import REPO, arm_requests, run_inventory, run_module, run_playbook, start_emulator
 
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "instance_facts.yml")
 WEB_RG, BATCH_RG = "rg-list-web", "rg-list-batch"
@@ -160,3 +161,86 @@ def test_a_vm_that_is_gone_is_named(fleet):
     gone = vm["id"].rsplit("/", 1)[0] + "/987654"
     run = run_module("instance_facts", {"id": gone}, fleet.env)
     assert run.result.get("failed") is True and gone in run.result["msg"]
+
+
+# ---------------------------------------------------------------------------
+# Many hosts: one listing per scale set for the whole task
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def multi():
+    with start_emulator("multi.yml") as emu:
+        yield emu
+
+
+def multi_inventory(emu, tmp_path):
+    """Every readable VM of two subscriptions (both modes in each) as inventory hosts, and those VMs."""
+    readable = [vm for vm in emu.vms() if vm["resource_group"] in ("rg-app", "rg-shared")]
+    config = tmp_path / "multi.azure_vmss.yml"
+    config.write_text(yaml.safe_dump({
+        "plugin": "vmss.fleet.azure_vmss",
+        "subscriptions": sorted(set(vm["subscription_id"] for vm in readable)),
+        "resource_groups": ["rg-app", "rg-shared"],
+        "fail_on_partial": False,
+        "compose": {"ansible_connection": "'local'"},
+    }))
+    return str(config), readable
+
+
+def single_vm_reads(emu):
+    """GETs of one VM (Uniform or Flexible), as opposed to lists of a scale set's or a group's VMs."""
+    return [r for r in arm_requests(emu, method="GET") if "/virtualmachines/" in r["path"].lower()
+            and not r["path"].lower().endswith(("/virtualmachines", "/networkinterfaces", "/publicipaddresses"))]
+
+
+def test_a_play_over_many_hosts_lists_each_scale_set_once(multi, tmp_path):
+    """Facts on every host of both modes in two subscriptions from one listing per scale set: no request per
+    VM, and with AWX's fact storage (the jsonfile cache) every host's fact is stored."""
+    config, vms = multi_inventory(multi, tmp_path)
+    cache = tmp_path / "fact-cache"
+    multi.clear_requests()
+    run = run_facts_play(multi, config, str(tmp_path), extra_env={
+        "ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)})
+    assert run.rc == 0, run.output
+    assert {vm["mode"] for vm in vms} == {"Uniform", "Flexible"} and len({vm["subscription_id"] for vm in vms}) == 2
+    for vm in vms:
+        assert_fact_is_the_vm(saved_facts(str(tmp_path), vm["name"]), vm)
+        assert cached_facts(cache, vm["name"])["vmss_instance"]["instance_view"]["computer_name"] == \
+            vm["computer_name"]
+    facts_task = arm_requests(multi, method="GET")
+    assert single_vm_reads(multi) == []
+    scale_sets = sorted(set((vm["subscription_id"], vm["scale_set"]) for vm in vms))
+    set_gets = [r for r in facts_task if r["path"].lower().rstrip("/").rsplit("/", 2)[-2] == "virtualmachinescalesets"]
+    assert len(set_gets) == len(scale_sets)  # one GET per set (the inventory lists sets, it does not GET them)
+    member_lists = [r for r in facts_task if r["path"].lower().endswith("/virtualmachines")]
+    # Each set's members are listed twice in all: once by the inventory, once by the facts task.
+    assert len(member_lists) == 2 * len(scale_sets)
+
+
+def recap(run, host):
+    """The PLAY RECAP counts of one host."""
+    match = re.search(r"^%s\s+:\s+(.*)$" % re.escape(host), run.stdout, re.M)
+    return dict(item.split("=") for item in match.group(1).split()) if match else None
+
+
+def test_a_vm_deleted_after_the_inventory_fails_only_its_host(multi, tmp_path):
+    config, vms = multi_inventory(multi, tmp_path)
+    # The inventory as it was before the scale-in, as a static YAML inventory.
+    exported = run_inventory(yaml.safe_load(open(config)), multi.env, extra_args=("--list", "--export", "-y"),
+                             name="multi.azure_vmss.yml")
+    assert exported.rc == 0, exported.output
+    static = tmp_path / "hosts.yml"
+    static.write_text(exported.stdout)
+    gone = [vm for vm in vms if vm["scale_set"] == "vmss-worker"][0]
+    multi.remove_instance("vmss-worker", gone["name"], resource_group="rg-app")
+    multi.clear_requests()
+    run = run_facts_play(multi, str(static), str(tmp_path))
+    assert run.rc == 2, run.output
+    assert "is not in its scale set 'vmss-worker' any more" in run.stdout
+    assert recap(run, gone["name"])["failed"] == "1"
+    for vm in vms:
+        if vm is not gone:
+            assert recap(run, vm["name"])["failed"] == "0"
+            assert_fact_is_the_vm(saved_facts(str(tmp_path), vm["name"]), vm)
+    assert not os.path.exists(os.path.join(str(tmp_path), gone["name"] + ".json"))
+    assert single_vm_reads(multi) == []

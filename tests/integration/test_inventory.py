@@ -87,10 +87,40 @@ def test_every_vm_of_both_modes_is_a_host_with_its_record(emulator):
         assert host["ansible_host"] == vm["private_ip"]
         assert host["vmss_private_ips"] == [vm["private_ip"]]
         assert host["vmss_public_ips"] == ([vm["public_ip"]] if vm["public_ip"] else [])
-        assert host["vmss_instance_view"]["computer_name"] == vm["computer_name"]
     # values read from Azure (tags included) are exported as unsafe: AWX never templates them
     raw = hostvars(run.raw)[vms[0]["name"]]
     assert raw["vmss_name"] == {"__ansible_unsafe": vms[0]["name"]}
+
+
+# What a play groups or filters on: every host keeps these without the instance view.
+SUMMARY_FIELDS = ("power_state", "provisioning_state", "health", "zones", "fault_domain", "update_domain",
+                  "computer_name", "private_ips", "public_ips", "latest_model_applied", "os_disk_ephemeral", "tags")
+
+
+def test_hostvars_are_lean_by_default_and_keep_the_summary_fields(emulator):
+    run = inventory({}, emulator.env)
+    assert run.rc == 0, run.stderr
+    for vm in readable_vms(emulator):
+        host = hostvars(run.result)[vm["name"]]
+        assert "vmss_instance_view" not in host
+        assert all("vmss_" + field in host for field in SUMMARY_FIELDS), sorted(host)
+        assert host["vmss_provisioning_state"].lower() == vm["provisioning_state"].lower()
+        assert host["vmss_health"] == vm["health"]
+        assert host["vmss_fault_domain"] == vm["fault_domain"] and host["vmss_update_domain"] == vm["update_domain"]
+        assert host["vmss_zones"] == ([vm["zone"]] if vm["zone"] else [])
+
+
+def test_include_instance_view_true_restores_the_whole_view(emulator):
+    lean = inventory({}, emulator.env)
+    full = inventory({"include_instance_view": True}, emulator.env)
+    assert full.rc == 0, full.stderr
+    for vm in readable_vms(emulator):
+        host = hostvars(full.result)[vm["name"]]
+        view = host["vmss_instance_view"]
+        assert view["computer_name"] == vm["computer_name"]
+        assert any(status["code"] == "PowerState/" + vm["power_state"] for status in view["statuses"])
+        assert dict((k, v) for k, v in host.items() if k != "vmss_instance_view") == \
+            hostvars(lean.result)[vm["name"]]
 
 
 def test_default_groups_follow_scale_set_mode_power_state_and_zone(emulator):
