@@ -54,8 +54,8 @@ options:
   all_instances:
     description:
       - Act on every instance of the scale sets, in scale-set and listing order.
+      - Mutually exclusive with O(instances); one of the two is required.
     type: bool
-    default: false
   state:
     description:
       - V(running), V(stopped), V(deallocated) converge. Only instances in a different power state are acted on
@@ -330,7 +330,12 @@ instances:
   elements: dict
 '''
 
-from ansible_collections.vmss.fleet.plugins.module_utils.actions import STATES, apply_instance_state
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import (
+    ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_ONE_OF,
+)
+from ansible_collections.vmss.fleet.plugins.module_utils.actions import apply_instance_state
 from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import new_module, run
 
 
@@ -340,24 +345,7 @@ def act(module, clients):
 
 
 def main():
-    module = new_module(dict(
-        resource_group=dict(type="str", required=True),
-        scale_set=dict(type="list", elements="str", required=True, aliases=["scale_sets"]),
-        instances=dict(type="list", elements="str"),
-        all_instances=dict(type="bool", default=False),
-        state=dict(type="str", required=True, choices=list(STATES)),
-        since=dict(type="str"),
-        batch_size=dict(type="str", default="100%"),
-        pause=dict(type="int", default=0),
-        health_check=dict(type="bool", default=True),
-        max_failed=dict(type="int", default=0),
-        max_parallel=dict(type="int", default=10),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-        temp_disk=dict(type="bool"),
-        exact_version=dict(type="str"),
-        force_update_os_disk_for_ephemeral=dict(type="bool"),
-    ))
+    module = new_module(ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, required_one_of=REQUIRED_ONE_OF)
     run(module, act)
 
 

@@ -10,24 +10,30 @@ import threading
 import time
 
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.vmss.fleet.plugins.module_utils import actions
-from ansible_collections.vmss.fleet.plugins.module_utils.actions import (
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import (
+    ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_ONE_OF,
     ActionOptions,
-    ActionRun,
-    BatchWatch,
-    PlannedAction,
     batch_length,
-    check_reimage_targets,
+    parse_batch_size,
+    parse_since,
+)
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import (
+    PlannedAction,
     decide,
     decide_after_wait,
     diff_of,
-    parse_batch_size,
-    parse_since,
     plan_actions,
     plan_requests,
-    request_body,
 )
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import request_body
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.run import ActionRun
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import check_reimage_targets
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import Waiter, describe, is_busy
 
@@ -121,9 +127,24 @@ def test_since_with_a_converge_state_is_refused():
         options(state="stopped", since=T0)
 
 
-def test_instances_and_all_instances_are_exclusive():
-    with pytest.raises(FleetError, match="not both"):
-        options(instances=["1"], all_instances=True)
+def spec_errors(**params):
+    """What Ansible's own validation of the module's argument spec says about these parameters."""
+    validator = ArgumentSpecValidator(ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                                      required_one_of=REQUIRED_ONE_OF)
+    return " ".join(validator.validate(dict(resource_group="rg", scale_set=["web"], state="restarted",
+                                            **params)).error_messages)
+
+
+def test_the_argument_spec_makes_instances_and_all_instances_exclusive_and_one_required():
+    assert "mutually exclusive: instances|all_instances" in spec_errors(instances=["1"], all_instances=True)
+    assert "one of the following is required: instances, all_instances" in spec_errors()
+    assert spec_errors(instances=["1"]) == "" and spec_errors(all_instances=True) == ""
+
+
+def test_all_instances_false_or_an_empty_list_names_nothing():
+    for given in ({"all_instances": False}, {"instances": [], "all_instances": None}):
+        with pytest.raises(FleetError, match="give instances .* or all_instances: true"):
+            options(**given)
 
 
 # ---------------------------------------------------------------------------

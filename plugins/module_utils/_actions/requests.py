@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmss.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only writes: one POST per planned request, sent without polling (the batch is watched by listing)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import REIMAGE_OPTIONS
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import from_azure
+
+# Azure's single-VM reimage (Flexible members) has no forceUpdateOSDiskForEphemeral.
+SINGLE_VM_REIMAGE_OPTIONS = ("temp_disk", "exact_version")
+
+
+def request_body(request, reimage_options):
+    """The JSON body of a request, or None when the operation takes none."""
+    if request["scope"] == "scale_set":
+        body = {"instanceIds": list(request["instance_ids"])}
+        if request["operation"] == "reimage":
+            for name, value in reimage_options.items():
+                body[REIMAGE_OPTIONS[name]] = value
+        return body
+    if request["operation"] == "reimage":
+        body = dict((REIMAGE_OPTIONS[name], value) for name, value in reimage_options.items()
+                    if name in SINGLE_VM_REIMAGE_OPTIONS)
+        return body or None
+    return None
+
+
+def send_request(compute, request, reimage_options):
+    """POST one operation without polling it: the batch is watched through the listing instead."""
+    operation = request["operation"]
+    body = request_body(request, reimage_options)
+    if request["scope"] == "scale_set":
+        operations = compute.virtual_machine_scale_sets
+        keyword = "vm_scale_set_reimage_input" if operation == "reimage" else "vm_instance_i_ds"
+        args = {keyword: body}
+    else:
+        operations = compute.virtual_machines
+        args = {"parameters": body} if operation == "reimage" else {}
+    method = getattr(operations, "begin_" + operation)
+    try:
+        method(request["resource_group"], request["name"], polling=False, **args)
+    except Exception as exc:
+        error = from_azure(exc, "requesting %s of %s" % (operation, ", ".join(request["instances"])))
+        if error.code == "ResponseFailed":
+            # Sent, but the answer was lost; azure-core never resends a POST, and neither does this module.
+            error.message += " The request may have been carried out: check the instance before acting on it again."
+        raise error
