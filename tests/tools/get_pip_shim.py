@@ -4,7 +4,8 @@ ansible-test bootstraps pip in each sanity venv by running a get-pip script it
 fetches from a host that is not reachable here. This script does the same job
 with what every Python ships: ensurepip puts a pip into the venv, then that pip
 installs the exact versions ansible-test asked for from the package index.
-`make test` copies it into ansible-test's cache before running sanity.
+tests/tools/sanity.sh puts it in ansible-test's cache for the length of a sanity run
+(and knows it there by its first line: keep that line as it is).
 """
 
 import ensurepip

