@@ -28,6 +28,35 @@ stop_emulator() {
     rm -rf "$state_dir"
 }
 
+# The play is read-only and the restart only planned: the emulator's request
+# log says whether anything was written.
+count_writes() {
+    python - "$state_dir/ready.json" <<'PY'
+import json, ssl, sys, urllib.request
+
+ready = json.load(open(sys.argv[1]))
+tls = ssl.create_default_context(cafile=ready["ca_bundle"])
+with urllib.request.urlopen(ready["endpoint"] + "/_emulator/requests", context=tls) as answer:
+    log = json.load(answer)["requests"]
+writes = [r for r in log if r["method"] != "GET" and r["path"].startswith("/subscriptions/")]
+print("The emulator answered %d requests; writes among them: %d" % (len(log), len(writes)))
+PY
+}
+
+try_next() {
+    cat <<'EOF'
+
+Try next:
+  ANSIBLE_COLLECTIONS_PATH=.collections .venv/bin/ansible-doc vmss.fleet.instance
+      every option and return value of the action module (the same for each plugin)
+  ANSIBLE_COLLECTIONS_PATH=.collections .venv/bin/ansible-playbook playbooks/demo.yml
+      this tour of your own subscription, after `az login` and
+      `export AZURE_SUBSCRIPTION_ID=...` (docs/real-azure.md); it changes nothing
+  make test
+      every gate: sanity, lint, docs, unit, emulator and integration tests
+EOF
+}
+
 main() {
     require_emulator
     state_dir="$(mktemp -d "${TMPDIR:-/tmp}/vmss-fleet-demo.XXXXXX")"
@@ -41,7 +70,9 @@ main() {
     # sets, pointing at the emulator (plus the CA bundle that signs its TLS).
     # shellcheck disable=SC1091
     source "$state_dir/env.sh"
-    ansible-playbook playbooks/demo.yml
+    DEMO_REPORT_DIR="$repo_root/tests/output/demo-report" ansible-playbook playbooks/demo.yml
+    count_writes
+    try_next
 }
 
 main "$@"
