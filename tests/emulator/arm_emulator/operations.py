@@ -82,8 +82,8 @@ class Operation:
             vm.provisioning = "Succeeded"
             vm.fail_code = vm.fail_message = vm.fail_time = None
             new_power = final_power(self.kind, power_before)
-            if new_power != power_before:
-                vm.power_time = self.end
+            if new_power != power_before or self.kind in ("restart", "reimage", "reimageall"):
+                vm.power_time = self.end      # a restart or reimage boots the VM: it entered "running" anew
             vm.power = new_power
             vm.last_op_time = self.end
             if self.kind in ("reimage", "reimageall"):

@@ -213,7 +213,10 @@ def _vm_statuses(vm):
         prov = _status("ProvisioningState/deleting", "Info", "Deleting")
     else:
         prov = _status("ProvisioningState/succeeded", "Info", "Provisioning succeeded", time=vm.last_op_time)
-    return [prov, _status(f"PowerState/{vm.power}", "Info", POWER_DISPLAY.get(vm.power, vm.power))]
+    faults = getattr(vm.scale_set.rg.sub.state, "faults", None)
+    power_time = vm.power_time if getattr(faults, "power_state_times", False) else None
+    return [prov, _status(f"PowerState/{vm.power}", "Info", POWER_DISPLAY.get(vm.power, vm.power),
+                          time=power_time)]
 
 
 def instance_view(vm, scale_set_vm, statuses_only=False, power_only=False, now=None):

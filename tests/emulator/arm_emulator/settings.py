@@ -82,6 +82,9 @@ class Faults:
     fail_paths: list = field(default_factory=list)
     fail_operations: dict = field(default_factory=dict)   # {vm name: error code} -> that VM's next LROs fail
     stay_unhealthy: list = field(default_factory=list)    # VM names that stay unhealthy after their next operation
+    # Azure's examples give PowerState statuses no time; with this on, they carry when the VM last entered its
+    # power state (a restart or reimage counts: the VM boots again), for clients that read such a time.
+    power_state_times: bool = False
     seed: int = 0
 
     def update(self, changes):
