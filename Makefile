@@ -14,7 +14,7 @@ SETUP_INPUTS := requirements.txt requirements-test.txt $(wildcard $(EMULATOR_PRO
 SETUP_HASH := $(shell cat $(SETUP_INPUTS) | sha256sum | cut -c1-16)
 SETUP_STAMP := $(VENV)/.setup-$(SETUP_HASH)
 
-.PHONY: setup demo test
+.PHONY: setup demo test release-check
 
 setup: $(SETUP_STAMP) $(COLLECTION_LINK)
 
@@ -27,6 +27,11 @@ test:
 	status=$$?; \
 	echo "make test: total $$(( $$(date +%s) - started ))s"; \
 	exit $$status
+
+# What a release would publish: builds the tarball, runs galaxy-importer on it
+# and ansible-builder's introspection, in a venv of their own (tests/output).
+release-check: setup
+	@tests/tools/release-checks.sh
 
 $(SETUP_STAMP): $(SETUP_INPUTS)
 	@test -x $(VENV)/bin/python || { echo "== setup: creating $(VENV)"; $(PYTHON) -m venv $(VENV); }

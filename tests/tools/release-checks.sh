@@ -19,6 +19,7 @@ export PATH="$venv/bin:$PATH"
 rm -rf "$build_dir"
 ansible-galaxy collection build --output-path "$build_dir"
 tarball="$(ls "$build_dir"/vmss-fleet-*.tar.gz)"
+echo "== $(basename "$tarball"): $(stat -c %s "$tarball") bytes, $(tar -tzf "$tarball" | grep -vc '/$') files"
 
 echo "== galaxy-importer $tarball"
 (cd "$build_dir" && python -m galaxy_importer.main "$tarball")
