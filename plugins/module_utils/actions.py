@@ -57,36 +57,41 @@ class ActionFailed(FleetError):
 
 def apply_instance_state(compute, network, params, check_mode=False, want_diff=False, warn=None,
                          sleep=time.sleep):
-    """Everything ``vmss.fleet.instance`` does; returns its result, raises FleetError / ActionFailed."""
+    """Everything ``vmss.fleet.instance`` does; returns its result, raises FleetError / ActionFailed.
+
+    Before the first write any failure is a plain FleetError ("nothing was done"). After it, whatever stops the
+    run becomes an ActionFailed that carries what was sent and each instance's outcome so far.
+    """
     warn = warn or (lambda message: None)
     options = ActionOptions(params)
     scale_sets = select_scale_sets(compute, options.resource_group, options.scale_sets)
     listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True)
     listing.raise_failures()
-    targets = choose_targets(listing.records, scale_sets, options)
+    targets, missing = choose_targets(listing.records, scale_sets, options)
     if options.state == "reimaged":
         check_reimage_targets(targets)
         warn_unsupported_reimage_options(targets, options, warn)
     before = list(targets)
 
     run = ActionRun(compute, scale_sets, options, sleep=sleep, warn=warn)
-    waited, unsettled = {}, set()
+    waited, unsettled, booted = {}, set(), set()
     if check_mode:
         unsettled = set(record_key(r) for r in targets if is_busy(r))
     else:
-        targets, waited = run.settle_busy(targets)
-    actions, skipped = plan_actions(targets, options, waited, unsettled)
+        targets, waited, booted = run.settle_busy(targets)
+    actions, skipped = plan_actions(targets, options, waited, unsettled, booted)
     requests = [request for batch in batches_of(actions) for request in plan_requests(batch)]
 
     stopped = None
     if not check_mode and actions:
-        stopped = run.execute(actions)
-    after = _records_after(compute, network, scale_sets, targets, actions, check_mode, stopped)
+        stopped = _execute(run, actions)
+    after = _records_after(compute, network, scale_sets, targets, actions, check_mode, run, warn)
 
     result = {
         "changed": bool(actions) if check_mode else any(action.accepted for action in actions),
         "actions": [action.to_result() for action in actions],
         "skipped": skipped,
+        "missing": missing,
         "waited": [{"instance": record["name"], "was": describe(record)} for record in waited.values()],
         "requests": [request_result(request) for request in requests],
         "batches": [{"batch": batch[0].batch, "instances": [a.record["name"] for a in batch]}
@@ -100,17 +105,32 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
     return result
 
 
-def _records_after(compute, network, scale_sets, targets, actions, check_mode, stopped):
-    """Records after the run by key: predicted in check mode, re-listed when anything was sent."""
+def _execute(run, actions):
+    """The run's reason to stop, or None. A failure after the first write stops it without losing the result."""
+    try:
+        return run.execute(actions)
+    except FleetError as exc:
+        for action in actions:
+            if action.outcome == "planned":
+                action.outcome = "not_started"
+        return "The run stopped: %s" % exc.message
+
+
+def _records_after(compute, network, scale_sets, targets, actions, check_mode, run, warn):
+    """Records after the run by key: predicted in check mode, re-listed when anything was sent.
+
+    When that last listing fails, the records the run saw last stand in, with a warning: the actions are
+    done and reported, a failed read after them must not turn them into a failure.
+    """
     by_action = dict((action.key, action) for action in actions)
     if check_mode or not any(action.accepted for action in actions):
         return dict((record_key(r), predicted_after(r, by_action.get(record_key(r)) if check_mode else None))
                     for r in targets)
-    try:
-        listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True)
-        listing.raise_failures()
-    except FleetError:
-        if stopped:
-            return dict((record_key(r), r) for r in targets)  # report the failure that stopped the run
-        raise
+    listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True)
+    if listing.failures:
+        warn("Could not read the instances again after the run (%s); instances shows the last state read."
+             % "; ".join(error.message for _what, error in listing.failures))
+        records = dict((record_key(r), r) for r in targets)
+        records.update(run.last_seen)
+        return records
     return dict((record_key(r), r) for r in listing.records)

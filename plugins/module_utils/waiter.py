@@ -6,6 +6,10 @@
 The waiter does not poll operations one by one. Each poll re-reads the instances with the listing plan
 (one paged list per scale set, instance views included), so waiting for 500 Flexible VMs costs one list
 per poll, not 500 GETs. Whatever is still pending at the deadline is reported with what it is doing.
+
+A read that fails for a transient reason (Azure busy or unreachable, after azure-core's own retries) does not
+end the wait: the next poll tries again, until the deadline. A permanent refusal (403, 404...) ends it at once.
+Either way the wait returns what it knows, so work already sent is never lost from the result.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,10 +19,14 @@ __metaclass__ = type
 import datetime
 import time
 
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
+
 # Power states Azure shows while an operation moves a VM between stable states.
 TRANSITIONAL_POWER_STATES = ("starting", "stopping", "deallocating")
 # Provisioning states of a VM that has an operation in flight.
 BUSY_PROVISIONING_STATES = ("updating", "creating", "deleting", "migrating")
+# Error codes of FleetErrors that say nothing about the request itself: the connection or the answer failed.
+TRANSIENT_CODES = ("ConnectionFailed", "ResponseFailed")
 
 
 def utc_timestamp():
@@ -73,6 +81,13 @@ def failure_message(record):
     return "provisioning state is failed"
 
 
+def is_transient(error):
+    """A read worth trying again later: throttled, a server error, or no (complete) answer at all."""
+    if error.code in TRANSIENT_CODES:
+        return True
+    return error.status in (408, 429) or (error.status or 0) >= 500
+
+
 # ---------------------------------------------------------------------------
 # The waiter
 # ---------------------------------------------------------------------------
@@ -83,6 +98,7 @@ class WaitResult(object):
     def __init__(self):
         self.done = {}       # key -> (verdict, record, finished timestamp)
         self.pending = {}    # key -> last record seen (None when the instance was not listed)
+        self.read_error = None   # the FleetError of the last read, when the wait ended without a good one
 
     @property
     def timed_out(self):
@@ -100,6 +116,7 @@ class Waiter(object):
 
     ``timeout`` bounds the whole wait; a poll starts every ``interval`` seconds (a slow read shortens the
     pause after it). The first poll happens at once: an operation that already finished costs no sleep.
+    ``read`` raises FleetError when it cannot read; transient errors are retried at the next poll.
     """
 
     def __init__(self, read, timeout, interval, clock=time.monotonic, sleep=time.sleep, now=utc_timestamp):
@@ -117,17 +134,11 @@ class Waiter(object):
         deadline = self.clock() + self.timeout
         while pending:
             polled_at = self.clock()
-            records = self.read(pending)
-            still = []
-            for key in pending:
-                record = records.get(key)
-                last_seen[key] = record
-                outcome = verdict(key, record)
-                if outcome is None:
-                    still.append(key)
-                else:
-                    result.done[key] = (outcome, record, self.now())
-            pending = still
+            records = self._read(pending, result)
+            if records is None and result.read_error is not None and not is_transient(result.read_error):
+                break
+            if records is not None:
+                pending = self._judge(pending, records, verdict, result, last_seen)
             remaining = deadline - self.clock()
             if not pending or remaining <= 0:
                 break
@@ -137,3 +148,26 @@ class Waiter(object):
                 self.sleep(pause)
         result.pending = dict((key, last_seen.get(key)) for key in pending)
         return result
+
+    def _read(self, keys, result):
+        """The records, or None when the read failed (the error is kept in ``result.read_error``)."""
+        try:
+            records = self.read(keys)
+        except FleetError as exc:
+            result.read_error = exc
+            return None
+        result.read_error = None
+        return records
+
+    def _judge(self, pending, records, verdict, result, last_seen):
+        """Record a verdict for every key that has one; returns the keys still pending."""
+        still = []
+        for key in pending:
+            record = records.get(key)
+            last_seen[key] = record
+            outcome = verdict(key, record)
+            if outcome is None:
+                still.append(key)
+            else:
+                result.done[key] = (outcome, record, self.now())
+        return still

@@ -49,8 +49,18 @@ options:
       - The instances to act on, in order. Uniform instance IDs, Uniform VM names and Flexible VM names may be
         mixed. Batches follow this order.
       - Mutually exclusive with O(all_instances); one of the two is required.
+      - An identifier that names no instance fails the task, and nothing is done, unless O(allow_missing=true).
     type: list
     elements: str
+  allow_missing:
+    description:
+      - Do not fail when an identifier of O(instances) names no instance (for example a rerun with the same list
+        after a scale-in); list it in RV(missing) and act on the others. Ambiguous, duplicate and wrong-mode
+        identifiers still fail.
+      - Also, an instance found gone during the run (scaled in before or while its request was sent) does not
+        count towards O(max_failed).
+    type: bool
+    default: false
   all_instances:
     description:
       - Act on every instance of the scale sets, in scale-set and listing order.
@@ -71,11 +81,15 @@ options:
   since:
     description:
       - An ISO 8601 timestamp (V(2026-11-20T10:00:00Z); without an offset it is UTC).
-      - With O(state=reimaged), instances whose OS disk was provisioned at or after this time are left alone.
-      - With O(state=restarted), running instances whose last operation completed at or after this time are
-        left alone.
-      - Both times are read from the instance view. Give the same value to a rerun or a relaunched job and it
-        only touches the instances not done yet.
+      - With O(state=reimaged), instances whose OS disk was provisioned at or after this time are left alone. The
+        time is the status time of the OS disk in the instance view. When the view lists several disks (data
+        disks) and the record does not name the OS disk, no time counts and the instance is reimaged.
+      - With O(state=restarted), running instances that became running at or after this time (the time of their
+        C(PowerState/running) status; a start, restart or reimage boots the VM) are left alone. An operation that
+        kept the VM running (an extension install, a model update) is no restart. Azure's instance views often
+        give the power state no time; such instances are restarted, and the reason says so.
+      - Instances whose provisioning state is V(failed) never count as done. Give the same value to a rerun or a
+        relaunched job and it only touches the instances not done yet.
     type: str
   batch_size:
     description:
@@ -136,7 +150,15 @@ options:
       - Sent for Uniform instances only. Azure's single-VM reimage (Flexible members) has no such parameter.
     type: bool
 notes:
-  - Progress is polled every O(polling_interval) seconds.
+  - O(polling_interval) has the meaning azure-core gives it for long-running operations. A batch is re-read
+    as often as Azure's answer to its requests asks (C(Retry-After)), or every O(polling_interval) seconds when
+    it does not say; instances that were already busy are re-read every O(polling_interval) seconds.
+  - A read that fails while the module waits (throttling, a server error, no answer) is tried again at the next
+    poll, until O(wait_timeout). When the run stops after requests were sent, for whatever reason, the failure
+    still carries RV(actions), RV(requests) and C(changed), with each instance's outcome so far.
+  - A Uniform batch that names an instance scaled in after the listing is refused by Azure as a whole (400
+    C(InvalidParameter)). The module re-reads the scale set, marks the missing instances V(gone) and sends the
+    request once more for the others.
   - In check mode nothing is written. RV(actions), RV(batches) and RV(requests) are the plan a real run follows
     (for instances that are busy when the check runs, a real run decides after waiting for them).
   - For a rolling update with tasks before and after each batch (draining a load balancer, a smoke test), use the
@@ -253,9 +275,10 @@ actions:
       type: str
     outcome:
       description:
-        - V(planned) (check mode), V(succeeded), V(requested) (O(wait=false)), V(failed) (refused or failed),
-          V(unhealthy) (not healthy at O(wait_timeout)), V(gone) (no longer listed), V(timed_out), or
-          V(not_started) (the run stopped before its batch).
+        - V(planned) (check mode), V(succeeded), V(requested) (accepted by Azure, not seen finished; with
+          O(wait=false), or when the run stopped before its progress could be read), V(failed) (refused or
+          failed), V(unhealthy) (not healthy at O(wait_timeout)), V(gone) (no longer in its scale set),
+          V(timed_out), or V(not_started) (the run stopped before its batch).
       type: str
     started:
       description: When its request was sent (UTC), or null.
@@ -273,6 +296,12 @@ skipped:
   type: list
   elements: dict
   sample: [{"instance": "web-uniform_2", "instance_id": "2", "scale_set": "web-uniform", "reason": "already running"}]
+missing:
+  description: Identifiers of O(instances) that named no instance (only with O(allow_missing=true)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["7"]
 waited:
   description: Instances that had an operation in progress when the task started and were waited on first.
   returned: always

@@ -31,6 +31,7 @@ ARGUMENT_SPEC = dict(
     scale_set=dict(type="list", elements="str", required=True, aliases=["scale_sets"]),
     instances=dict(type="list", elements="str"),
     all_instances=dict(type="bool"),
+    allow_missing=dict(type="bool", default=False),
     state=dict(type="str", required=True, choices=list(STATES)),
     since=dict(type="str"),
     batch_size=dict(type="str", default="100%"),
@@ -88,6 +89,7 @@ class ActionOptions(object):
         self.scale_sets = list(params["scale_set"] or [])
         self.instances = [str(item) for item in params.get("instances") or []]
         self.all_instances = bool(params.get("all_instances"))
+        self.allow_missing = params["allow_missing"]
         self.state = params["state"]
         self.batch_size = str(params["batch_size"])
         self.pause = params["pause"]

@@ -15,8 +15,8 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import record_key
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     UNIFORM,
-    last_operation_at,
     os_disk_provisioned_at,
+    parse_time,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import describe
 
@@ -68,8 +68,40 @@ def _iso(moment):
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
+def running_since(record):
+    """When the instance last became running (started, restarted or reimaged): its PowerState/running status
+    time. None when it is not running or Azure gives the power state no time (its instance views often don't)."""
+    for status in (record.get("instance_view") or {}).get("statuses") or []:
+        code = (status.get("code") or "").lower()
+        if code.startswith("powerstate/"):
+            return _time_or_none(status.get("time")) if code == "powerstate/running" else None
+    return None
+
+
+def os_disk_provisioned(record):
+    """When the OS disk was last (re)provisioned. The disk is the one the record names as its OS disk; a record
+    without that name is read only when its view lists a single disk, which can only be the OS disk: the time
+    of a data disk (attached last week) says nothing about a reimage."""
+    view = record.get("instance_view") or {}
+    if record.get("os_disk_name"):
+        return os_disk_provisioned_at(view, record["os_disk_name"])
+    disks = view.get("disks") or []
+    return os_disk_provisioned_at(view) if len(disks) == 1 else None
+
+
+def _time_or_none(value):
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
 def decide(record, state, since=None):
-    """(operation, reason) for one settled instance; an operation of None leaves it alone."""
+    """(operation, reason) for one settled instance; an operation of None leaves it alone.
+
+    ``since`` counts for ``restarted`` only the time the VM last became running (an operation that left it
+    running all along, such as an extension install, is no restart) and for ``reimaged`` the OS disk's time.
+    """
     power = record["power_state"]
     if state in CONVERGE_STATES:
         if power == state:
@@ -83,37 +115,45 @@ def decide(record, state, since=None):
         if power != "running":
             # Like ansible.builtin.service: restarting something that is not running starts it.
             return "start", "not running (%s), so it is started" % power
-        finished = last_operation_at(record["instance_view"])
-        if trust_times and finished is not None and finished >= since:
-            return None, "its last operation completed at %s, not before since (%s)" % (_iso(finished), _iso(since))
-        return "restart", "running"
-    provisioned = os_disk_provisioned_at(record["instance_view"])
+        booted = running_since(record)
+        if trust_times and booted is not None and booted >= since:
+            return None, "running since %s (its power-state time), not before since (%s)" % (_iso(booted),
+                                                                                             _iso(since))
+        if since is not None and booted is None:
+            return "restart", ("running; its instance view gives no power-state time, so nothing shows a restart "
+                               "since %s" % _iso(since))
+        return "restart", "running" + (" since %s" % _iso(booted) if booted else "")
+    provisioned = os_disk_provisioned(record)
     if trust_times and provisioned is not None and provisioned >= since:
         return None, "its OS disk was provisioned at %s, not before since (%s)" % (_iso(provisioned), _iso(since))
     return "reimage", "OS disk provisioned at %s" % (_iso(provisioned) or "an unknown time")
 
 
-def decide_after_wait(before, after, state):
+def decide_after_wait(before, after, state, booted=False):
     """An instance busy when the task started was waited on; did the operation in flight already do the job?
 
-    Returns (None, reason) when it did, (None, None) when the instance must be judged like any other.
+    ``booted``: the instance was seen not running during the wait (stopped, starting...), so if it ended
+    running it went through a boot. An operation that kept it running all along was no restart.
+    Returns (None, reason) when it did the job, (None, None) when the instance must be judged like any other.
     """
-    if state == "restarted" and after["power_state"] == "running" and after["provisioning_state"] != "failed":
-        return None, ("an operation was in progress when the task started (%s); it was waited on and ended with "
-                      "the instance running, which counts as restarted" % describe(before))
+    if state == "restarted" and booted and after["power_state"] == "running" \
+            and after["provisioning_state"] != "failed":
+        return None, ("an operation was in progress when the task started (%s); it was waited on and the "
+                      "instance booted and is running, which counts as restarted" % describe(before))
     if state == "reimaged":
-        was, now = os_disk_provisioned_at(before["instance_view"]), os_disk_provisioned_at(after["instance_view"])
+        was, now = os_disk_provisioned(before), os_disk_provisioned(after)
         if now is not None and now != was:
             return None, ("it was being reimaged when the task started; it was waited on and its OS disk was "
                           "provisioned at %s" % _iso(now))
     return None, None
 
 
-def plan_actions(targets, options, waited=None, unsettled=()):
+def plan_actions(targets, options, waited=None, unsettled=(), booted=()):
     """Decide for every target and cut the instances to act on into batches.
 
     ``waited`` maps the key of an instance that was busy (and waited on) to its record from before the wait;
-    ``unsettled`` holds keys of busy instances that were not waited on (check mode).
+    ``unsettled`` holds keys of busy instances that were not waited on (check mode); ``booted`` the keys of
+    waited instances seen booting during the wait.
     Returns (actions, skipped): PlannedActions in order with batch numbers, and ``{instance, reason}`` dicts.
     """
     waited = waited or {}
@@ -127,7 +167,7 @@ def plan_actions(targets, options, waited=None, unsettled=()):
             continue
         operation, reason = None, None
         if key in waited:
-            operation, reason = decide_after_wait(waited[key], record, options.state)
+            operation, reason = decide_after_wait(waited[key], record, options.state, key in booted)
         if reason is None:
             operation, reason = decide(record, options.state, options.since)
         if operation is None:

@@ -30,7 +30,11 @@ def request_body(request, reimage_options):
 
 
 def send_request(compute, request, reimage_options):
-    """POST one operation without polling it: the batch is watched through the listing instead."""
+    """POST one operation without polling it: the batch is watched through the listing instead.
+
+    Returns the seconds Azure's answer asks a client to wait before looking at the operation again
+    (``Retry-After``), or None when it does not say.
+    """
     operation = request["operation"]
     body = request_body(request, reimage_options)
     if request["scope"] == "scale_set":
@@ -41,11 +45,34 @@ def send_request(compute, request, reimage_options):
         operations = compute.virtual_machines
         args = {"parameters": body} if operation == "reimage" else {}
     method = getattr(operations, "begin_" + operation)
+    answered = {}
+
+    def keep_retry_after(response):
+        answered["retry_after"] = response.http_response.headers.get("Retry-After")
+
     try:
-        method(request["resource_group"], request["name"], polling=False, **args)
+        method(request["resource_group"], request["name"], polling=False, raw_response_hook=keep_retry_after,
+               **args)
     except Exception as exc:
         error = from_azure(exc, "requesting %s of %s" % (operation, ", ".join(request["instances"])))
         if error.code == "ResponseFailed":
             # Sent, but the answer was lost; azure-core never resends a POST, and neither does this module.
             error.message += " The request may have been carried out: check the instance before acting on it again."
         raise error
+    return retry_after_seconds(answered.get("retry_after"))
+
+
+def retry_after_seconds(value):
+    """``Retry-After`` in seconds; None when absent, zero (azure-core reads 0 as absent too) or an HTTP date."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
+
+
+def is_stale_batch(request, error):
+    """Azure's answer to a scale-set request naming an instance ID it no longer has (scaled in meanwhile):
+    400 InvalidParameter on ``instanceIds``, and nothing in the batch was done."""
+    return (request["scope"] == "scale_set" and error.status == 400 and error.code == "InvalidParameter"
+            and (error.target or "").lower() == "instanceids")

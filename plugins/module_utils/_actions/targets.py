@@ -9,7 +9,11 @@ __metaclass__ = type
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE
-from ansible_collections.vmss.fleet.plugins.module_utils.targets import resolve_identifiers, scale_sets_by_mode
+from ansible_collections.vmss.fleet.plugins.module_utils.targets import (
+    missing_identifiers,
+    resolve_identifiers,
+    scale_sets_by_mode,
+)
 
 
 def record_key(record):
@@ -18,10 +22,17 @@ def record_key(record):
 
 
 def choose_targets(records, scale_sets, options):
-    """The records to work on: every instance (``all_instances``) or the ones the identifiers name."""
+    """(records to work on, identifiers that name nothing): every instance, or the ones the identifiers name.
+
+    An identifier that names nothing fails the task unless ``allow_missing`` (a rerun after a scale-in); even
+    then an ambiguous, duplicate or wrong-mode identifier fails it.
+    """
     if options.all_instances:
-        return list(records)
-    return resolve_identifiers(options.instances, records, scale_sets_by_mode(scale_sets))
+        return list(records), []
+    modes = scale_sets_by_mode(scale_sets)
+    missing = missing_identifiers(options.instances, records, modes) if options.allow_missing else []
+    named = [identifier for identifier in options.instances if identifier not in missing]
+    return resolve_identifiers(named, records, modes), missing
 
 
 def check_reimage_targets(targets):

@@ -7,8 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import RESULT_POWER
-from ansible_collections.vmss.fleet.plugins.module_utils.records import last_operation_at, os_disk_provisioned_at
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import (
+    RESULT_POWER,
+    os_disk_provisioned,
+    running_since,
+)
+from ansible_collections.vmss.fleet.plugins.module_utils.records import last_operation_at
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
     has_failed,
     is_busy,
@@ -18,6 +22,13 @@ from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
 
 # Outcomes that count against max_failed.
 FAILED_OUTCOMES = ("failed", "unhealthy", "gone")
+
+
+def counts_as_failure(action, allow_missing=False):
+    """Failed, unhealthy or gone; with ``allow_missing`` an instance that no longer exists is no failure."""
+    if action.outcome == "gone" and allow_missing:
+        return False
+    return action.outcome in FAILED_OUTCOMES
 
 
 class BatchWatch(object):
@@ -57,6 +68,5 @@ class BatchWatch(object):
 
 
 def _fingerprint(record):
-    view = record.get("instance_view")
-    return (record.get("power_state"), record.get("provisioning_state"), last_operation_at(view),
-            os_disk_provisioned_at(view))
+    return (record.get("power_state"), record.get("provisioning_state"),
+            last_operation_at(record.get("instance_view")), running_since(record), os_disk_provisioned(record))

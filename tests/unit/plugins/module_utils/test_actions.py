@@ -32,7 +32,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import (
 )
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import request_body
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.run import ActionRun
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import check_reimage_targets
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import check_reimage_targets, choose_targets
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import Waiter, describe, is_busy
@@ -46,29 +46,38 @@ def vmss_id(name):
 
 
 def record(name, mode="Uniform", instance_id=None, power="running", provisioning="succeeded", health=None,
-           last_op="2026-11-19T08:00:00Z", os_disk="2026-11-18T08:00:00Z", ephemeral=False, scale_set=None):
-    """An instance record with the fields the action code reads."""
+           last_op="2026-11-19T08:00:00Z", os_disk="2026-11-18T08:00:00Z", ephemeral=False, scale_set=None,
+           booted=None, data_disk=None, os_disk_name=None):
+    """An instance record with the fields the action code reads; ``booted`` is the PowerState status time,
+    ``data_disk`` the status time of a data disk the view lists before the OS disk."""
     scale_set = scale_set or name.rsplit("_", 1)[0]
     uniform = mode == "Uniform"
     instance_id = instance_id if instance_id is not None else (name.rsplit("_", 1)[1] if uniform else name)
     vm_id = ("%s/virtualMachines/%s" % (vmss_id(scale_set), instance_id) if uniform
              else "%s/providers/Microsoft.Compute/virtualMachines/%s" % (SUB, name))
-    return {
+    disks = [{"name": "%s_OsDisk" % name, "statuses": [{"code": "ProvisioningState/succeeded", "time": os_disk}]}]
+    if data_disk:
+        disks.insert(0, {"name": "%s_data0" % name,
+                         "statuses": [{"code": "ProvisioningState/succeeded", "time": data_disk}]})
+    result = {
         "name": name, "instance_id": instance_id, "id": vm_id, "scale_set": scale_set,
         "scale_set_id": vmss_id(scale_set), "resource_group": "rg", "orchestration_mode": mode,
         "power_state": power, "provisioning_state": provisioning, "health": health, "os_disk_ephemeral": ephemeral,
         "instance_view": {
             "statuses": [{"code": "ProvisioningState/%s" % provisioning, "time": last_op},
-                         {"code": "PowerState/%s" % power, "time": None}],
-            "disks": [{"name": "%s_OsDisk" % name,
-                       "statuses": [{"code": "ProvisioningState/succeeded", "time": os_disk}]}],
+                         {"code": "PowerState/%s" % power, "time": booted}],
+            "disks": disks,
         },
     }
+    if os_disk_name:
+        result["os_disk_name"] = os_disk_name
+    return result
 
 
 def options(**overrides):
     params = {"resource_group": "rg", "scale_set": ["web"], "instances": None, "all_instances": True,
-              "state": "restarted", "since": None, "batch_size": "100%", "pause": 0, "health_check": True,
+              "state": "restarted", "since": None, "allow_missing": False, "batch_size": "100%", "pause": 0,
+              "health_check": True,
               "max_failed": 0, "max_parallel": 10, "wait": True, "wait_timeout": 60, "polling_interval": 1,
               "temp_disk": None, "exact_version": None, "force_update_os_disk_for_ephemeral": None}
     params.update(overrides)
@@ -165,13 +174,22 @@ def test_decide_converges_power_states_and_acts_for_actions(state, power, operat
     assert reason
 
 
-def test_restarted_since_skips_instances_whose_last_operation_is_at_or_after_it():
+def test_restarted_since_skips_instances_that_became_running_at_or_after_it():
     since = parse_since(T0)
-    assert decide(record("web_1", last_op=T0), "restarted", since)[0] is None
-    assert decide(record("web_1", last_op="2026-11-20T11:00:00Z"), "restarted", since)[0] is None
-    assert decide(record("web_1", last_op="2026-11-20T09:59:59Z"), "restarted", since)[0] == "restart"
-    skipped = decide(record("web_1", last_op="2026-11-20T11:00:00Z"), "restarted", since)[1]
+    assert decide(record("web_1", booted=T0), "restarted", since)[0] is None
+    assert decide(record("web_1", booted="2026-11-20T11:00:00Z"), "restarted", since)[0] is None
+    assert decide(record("web_1", booted="2026-11-20T09:59:59Z"), "restarted", since)[0] == "restart"
+    skipped = decide(record("web_1", booted="2026-11-20T11:00:00Z"), "restarted", since)[1]
     assert "2026-11-20T11:00:00Z" in skipped and "since" in skipped
+
+
+def test_restarted_since_is_not_satisfied_by_a_later_operation_that_kept_the_vm_running():
+    # An extension install or model update moves the provisioning time, not the power-state time.
+    since = parse_since(T0)
+    assert decide(record("web_1", last_op="2026-11-21T00:00:00Z", booted="2026-11-19T00:00:00Z"),
+                  "restarted", since)[0] == "restart"
+    operation, reason = decide(record("web_1", last_op="2026-11-21T00:00:00Z"), "restarted", since)
+    assert operation == "restart" and "no power-state time" in reason
 
 
 def test_restarted_since_still_starts_an_instance_that_is_not_running():
@@ -186,19 +204,37 @@ def test_reimaged_since_reads_the_os_disk_time():
                   "reimaged", since)[0] == "reimage"
 
 
+def test_reimaged_since_reads_the_os_disk_by_name_never_a_data_disk():
+    since = parse_since(T0)
+    recent_data_disk = dict(os_disk="2026-11-19T00:00:00Z", data_disk="2026-11-21T00:00:00Z")
+    assert decide(record("web_1", **recent_data_disk), "reimaged", since)[0] == "reimage"
+    assert decide(record("web_1", os_disk_name="web_1_OsDisk", **recent_data_disk), "reimaged", since)[0] \
+        == "reimage"
+    reimaged = dict(os_disk="2026-11-21T00:00:00Z", data_disk="2026-11-01T00:00:00Z")
+    assert decide(record("web_1", os_disk_name="web_1_OsDisk", **reimaged), "reimaged", since)[0] is None
+    # Without the OS disk's name, a view of several disks proves nothing: reimage rather than guess.
+    assert decide(record("web_1", **reimaged), "reimaged", since)[0] == "reimage"
+
+
 def test_a_failed_operation_after_since_is_not_counted_as_done():
     since = parse_since(T0)
-    failed_restart = record("web_1", provisioning="failed", last_op="2026-11-21T00:00:00Z")
+    failed_restart = record("web_1", provisioning="failed", last_op="2026-11-21T00:00:00Z",
+                            booted="2026-11-21T00:00:00Z")
     assert decide(failed_restart, "restarted", since)[0] == "restart"
     failed_reimage = record("web_1", provisioning="failed", os_disk="2026-11-21T00:00:00Z")
     assert decide(failed_reimage, "reimaged", since)[0] == "reimage"
 
 
-def test_an_instance_that_finished_running_after_a_wait_counts_as_restarted():
+def test_an_instance_that_booted_during_a_wait_counts_as_restarted():
     before = record("web_1", power="starting", provisioning="updating")
-    operation, reason = decide_after_wait(before, record("web_1"), "restarted")
+    operation, reason = decide_after_wait(before, record("web_1"), "restarted", booted=True)
     assert operation is None and "counts as restarted" in reason
-    assert decide_after_wait(before, record("web_1", power="stopped"), "restarted") == (None, None)
+    assert decide_after_wait(before, record("web_1", power="stopped"), "restarted", booted=True) == (None, None)
+
+
+def test_an_operation_that_kept_the_instance_running_during_a_wait_is_no_restart():
+    before = record("web_1", power="running", provisioning="updating")
+    assert decide_after_wait(before, record("web_1"), "restarted", booted=False) == (None, None)
 
 
 def test_an_instance_reimaged_while_waited_on_is_not_reimaged_again():
@@ -225,7 +261,7 @@ def test_flexible_reimage_is_refused_for_managed_os_disks_naming_them():
 
 def test_plan_cuts_the_instances_to_act_on_into_batches_in_order():
     targets = [record("web_%d" % n) for n in (3, 5, 8, 13)] + [record("web_21", power="running",
-                                                                      last_op="2026-11-21T00:00:00Z")]
+                                                                      booted="2026-11-21T00:00:00Z")]
     actions_, skipped = plan_actions(targets, options(batch_size="2", since=T0))
     assert [(a.record["name"], a.batch) for a in actions_] == [
         ("web_3", 1), ("web_5", 1), ("web_8", 2), ("web_13", 2)]
@@ -233,7 +269,7 @@ def test_plan_cuts_the_instances_to_act_on_into_batches_in_order():
 
 
 def test_percent_batches_are_of_every_target_so_a_rerun_keeps_the_batch_size():
-    targets = [record("web_%d" % n, last_op=("2026-11-21T00:00:00Z" if n < 4 else "2026-11-01T00:00:00Z"))
+    targets = [record("web_%d" % n, booted=("2026-11-21T00:00:00Z" if n < 4 else "2026-11-01T00:00:00Z"))
                for n in range(8)]
     actions_, skipped = plan_actions(targets, options(batch_size="25%", since=T0))
     assert len(skipped) == 4
@@ -250,7 +286,8 @@ def test_busy_instances_in_check_mode_are_reported_not_planned():
 def test_waited_instances_are_judged_on_their_settled_records():
     before = record("web_1", power="starting", provisioning="updating")
     settled = [record("web_1"), record("web_2")]
-    actions_, skipped = plan_actions(settled, options(), waited={settled[0]["id"].lower(): before})
+    key = settled[0]["id"].lower()
+    actions_, skipped = plan_actions(settled, options(), waited={key: before}, booted={key})
     assert [a.record["name"] for a in actions_] == ["web_2"]
     assert [s["instance"] for s in skipped] == ["web_1"]
 
@@ -517,3 +554,119 @@ def test_a_timeout_names_the_pending_instances_and_what_they_are_doing():
 def test_action_failed_carries_the_result_for_the_module():
     error = actions.ActionFailed("stopped", {"changed": True, "actions": []})
     assert error.to_result() == {"msg": "stopped", "changed": True, "actions": []}
+
+
+# ---------------------------------------------------------------------------
+# Reads that fail during a wait; stale instance IDs; allow_missing
+# ---------------------------------------------------------------------------
+
+def test_waiter_rides_out_transient_read_failures_until_the_deadline():
+    clock = FakeClock()
+    answers = iter([FleetError("busy", status=503), FleetError("no answer", code="ResponseFailed"), {"a": 2}])
+
+    def read(keys):
+        answer = next(answers)
+        if isinstance(answer, FleetError):
+            raise answer
+        return answer
+
+    result = Waiter(read, timeout=100, interval=5, clock=clock.clock, sleep=clock.sleep).wait(
+        ["a"], lambda key, value: "done" if value == 2 else None)
+    assert result.done["a"][0] == "done" and result.read_error is None and clock.now == 10
+
+
+def test_waiter_stops_at_once_on_a_permanent_read_failure_and_keeps_it():
+    clock = FakeClock()
+    calls = []
+
+    def read(keys):
+        calls.append(keys)
+        raise FleetError("not allowed", status=403, code="AuthorizationFailed")
+
+    result = Waiter(read, timeout=100, interval=5, clock=clock.clock, sleep=clock.sleep).wait(
+        ["a"], lambda key, value: "done")
+    assert len(calls) == 1 and clock.now == 0
+    assert result.timed_out and result.read_error.code == "AuthorizationFailed"
+
+
+class StaleOnce(FakeOperations):
+    """The first scale-set request is refused as Azure refuses a scaled-in instance ID; later ones pass."""
+
+    def __getattr__(self, name):
+        begin = super(StaleOnce, self).__getattr__(name)
+
+        def stale_first(group, name_, polling=True, **kwargs):
+            begin(group, name_, polling, **kwargs)
+            if len(self.calls) == 1:
+                raise FleetError("The provided instanceId 2 is not an active Virtual Machine Scale Set VM "
+                                 "instanceId.", status=400, code="InvalidParameter", target="instanceIds")
+        return stale_first
+
+
+def stale_run(allow_missing=False):
+    targets = [record("web_%d" % n) for n in (1, 2, 3)]
+    opts = options(allow_missing=allow_missing)
+    planned = plan_actions(targets, opts)[0]
+    compute = FakeCompute()
+    compute.virtual_machine_scale_sets = StaleOnce()
+    run = make_run(compute, opts, planned)
+    done = settled_after(planned)
+    run.read = lambda keys: dict((k, v) for k, v in done(keys).items() if k != planned[1].key)   # web_2 gone
+    return run, planned, compute.virtual_machine_scale_sets.calls
+
+
+def test_a_stale_instance_id_is_gone_and_the_rest_of_the_batch_is_sent_once_more():
+    run, planned, calls = stale_run()
+    stopped = run.execute(planned)
+    assert [c[2]["vm_instance_i_ds"]["instanceIds"] for c in calls] == [["1", "2", "3"], ["1", "3"]]
+    assert [a.outcome for a in planned] == ["succeeded", "gone", "succeeded"]
+    assert "scale set 'web'" in planned[1].error
+    assert "1 instance(s) failed, more than max_failed (0)" in stopped
+
+
+def test_with_allow_missing_a_gone_instance_is_no_failure():
+    run, planned, _calls = stale_run(allow_missing=True)
+    assert run.execute(planned) is None
+    assert [a.outcome for a in planned] == ["succeeded", "gone", "succeeded"]
+
+
+def test_allow_missing_lists_unknown_identifiers_instead_of_failing():
+    records = [record("web_1"), record("web_3")]
+    scale_sets = [{"id": vmss_id("web"), "name": "web", "properties": {"orchestrationMode": "Uniform"}}]
+    with pytest.raises(FleetError, match="'2' is not an instance"):
+        choose_targets(records, scale_sets, options(all_instances=None, instances=["1", "2"]))
+    chosen, missing = choose_targets(records, scale_sets,
+                                     options(all_instances=None, instances=["1", "2"], allow_missing=True))
+    assert [r["name"] for r in chosen] == ["web_1"] and missing == ["2"]
+
+
+class AnswersRetryAfter(FakeOperations):
+    """Accepts every request with the ``Retry-After`` Azure may put on a 202."""
+
+    def __init__(self, seconds):
+        super(AnswersRetryAfter, self).__init__()
+        self.seconds = seconds
+
+    def __getattr__(self, name):
+        begin = super(AnswersRetryAfter, self).__getattr__(name)
+
+        def answer(group, name_, polling=True, raw_response_hook=None, **kwargs):
+            begin(group, name_, polling, **kwargs)
+            headers = {"Retry-After": self.seconds} if self.seconds is not None else {}
+            raw_response_hook(type("Answer", (), {"http_response": type("Http", (), {"headers": headers})})())
+        return answer
+
+
+@pytest.mark.parametrize("retry_after, pause", [("7", 7), (None, 1), ("0", 1), ("Wed, 21 Oct 2026 07:28:00 GMT", 1)])
+def test_a_batch_is_polled_as_azure_asks_else_every_polling_interval(retry_after, pause):
+    targets = [record("web_1")]
+    opts = options()                       # polling_interval 1
+    planned = plan_actions(targets, opts)[0]
+    compute = FakeCompute()
+    compute.virtual_machine_scale_sets = AnswersRetryAfter(retry_after)
+    run = make_run(compute, opts, planned)
+    done = settled_after(planned)
+    readings = iter([{planned[0].key: record("web_1", power="starting", provisioning="updating")}])
+    run.read = lambda keys: next(readings, None) or done(keys)
+    assert run.execute(planned) is None
+    assert run.clock() == pause
