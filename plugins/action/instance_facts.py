@@ -26,7 +26,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
-from ansible_collections.vmss.fleet.plugins.module_utils.instance_query import (
+from ansible_collections.vmss.fleet.plugins.module_utils.facts_locator import (
     DEFAULT_HOSTVARS_PREFIX,
     FACTS_OPTIONS,
     LOCATOR_OPTIONS,
@@ -77,10 +77,21 @@ class ActionModule(ActionBase):
             return False
         if not sdk_on_controller():
             return False
-        counts = self._share(args, task_vars, prefix).once(
-            "hosts per scale set", lambda: hosts_per_scale_set(self._batch(task_vars), self._inventory_vars(task_vars),
-                                                               prefix))
-        return counts.get(str(scale_set_id).lower(), 0) >= 2
+        share = self._share(args, task_vars, prefix)
+        first = []
+
+        def count():
+            first.append(True)
+            return hosts_per_scale_set(self._batch(task_vars), self._inventory_vars(task_vars), prefix)
+
+        counts = share.once("hosts per scale set", count)
+        shared = sorted(entry["id"] for entry in counts.values() if entry["hosts"] >= 2)
+        if first and shared:
+            # The first host of the task lists every shared scale set of the batch at once: their hosts then
+            # find their records ready instead of waiting for one listing after the other. A failure here is
+            # recorded per set (and reported by each of its hosts).
+            share.prefetch(shared, self._list)
+        return counts.get(str(scale_set_id).lower(), {}).get("hosts", 0) >= 2
 
     @staticmethod
     def _batch(task_vars):
@@ -106,52 +117,50 @@ class ActionModule(ActionBase):
     # -- the shared path -------------------------------------------------------------------------------------
 
     def _from_shared_listing(self, args, task_vars, prefix, scale_set_id, vm_id):
-        settings = None
+        # Per host this is a few file reads; only the worker that lists a scale set validates the options,
+        # authenticates and imports the Azure SDK.
         try:
-            params = self._validated_params(args)
-            settings = self._settings(params)
-            share = self._share(args, task_vars, prefix)
-            record = share.record(scale_set_id, vm_id, lambda set_id: self._list(settings, set_id, params))
+            record = self._share(args, task_vars, prefix).record(scale_set_id, vm_id, self._list)
             return {"changed": False, "ansible_facts": {"vmss_instance": record}}
         except FleetError as exc:
-            return self._failed(exc.to_result(), settings)
+            return self._failed(exc.to_result())
         except AnsibleActionFail as exc:
-            return self._failed({"msg": str(exc)}, settings)
+            return self._failed({"msg": str(exc)})
         except Exception as exc:  # pylint: disable=broad-except
             # A bug must not end in a traceback that could carry request details.
             return self._failed({"msg": "vmss.fleet.instance_facts failed unexpectedly (%s: %s)."
-                                        % (type(exc).__name__, exc)}, settings)
+                                        % (type(exc).__name__, exc)})
 
-    def _validated_params(self, args):
+    def _params(self):
+        """The task's options validated as the module would (defaults, env fallbacks of the auth options)."""
         from ansible_collections.vmss.fleet.plugins.module_utils.auth import module_argument_spec
 
         spec = module_argument_spec()
         spec.update(FACTS_OPTIONS)
-        validation, params = self.validate_argument_spec(spec)
-        del validation
-        return params
+        return self.validate_argument_spec(spec)[1]
 
-    @staticmethod
-    def _settings(params):
+    def _list(self, scale_set_id):
         from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_params
-
-        return settings_from_params(params)
-
-    @staticmethod
-    def _list(settings, scale_set_id, params):
         from ansible_collections.vmss.fleet.plugins.module_utils.clients import AzureClients
         from ansible_collections.vmss.fleet.plugins.module_utils.instance_query import scale_set_records
 
-        clients = AzureClients(settings)
+        params = self._params()
+        clients = AzureClients(settings_from_params(params))
         try:
             return scale_set_records(clients, scale_set_id, params["network"])
         finally:
             clients.close()
 
-    @staticmethod
-    def _failed(result, settings):
+    def _failed(self, result):
+        """A failure result without any secret the task's options or the environment carry."""
+        from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_params
         from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import scrub
 
-        result = scrub(result, settings.secrets() if settings is not None else [])
+        try:
+            secrets = settings_from_params(self._params()).secrets()
+        except AnsibleActionFail:
+            secrets = [value for value in (self._task.args.get("secret"), self._task.args.get("password")) if value]
+        result = scrub(result, secrets)
         result.update(failed=True, changed=False)
         return result
+

@@ -205,7 +205,8 @@ ansible_facts:
           type: dict
 '''
 
-from ansible_collections.vmss.fleet.plugins.module_utils.instance_query import FACTS_OPTIONS, instance_facts
+from ansible_collections.vmss.fleet.plugins.module_utils.facts_locator import FACTS_OPTIONS
+from ansible_collections.vmss.fleet.plugins.module_utils.instance_query import instance_facts
 from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import new_module, run
 
 

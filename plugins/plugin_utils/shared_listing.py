@@ -77,6 +77,20 @@ class ListingShare(object):
             self._exclusively(directory, done, lambda: self._store(directory, scale_set_id, list_scale_set))
         return self._load(directory, vm_id)
 
+    def prefetch(self, scale_set_ids, list_scale_set, max_parallel=8):
+        """List the given scale sets now, concurrently, so their hosts need not wait for one set after the
+        other; a set another worker is listing (or has listed) is left to it."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def fill(scale_set_id):
+            directory = os.path.join(self.root, "set-" + digest(scale_set_id))
+            done = os.path.join(directory, DONE)
+            if not os.path.exists(done):
+                self._exclusively(directory, done, lambda: self._store(directory, scale_set_id, list_scale_set))
+
+        with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(scale_set_ids)))) as pool:
+            list(pool.map(fill, scale_set_ids))
+
     def _exclusively(self, directory, done, fill):
         """Run ``fill`` unless another worker did (``done`` exists once it has), one worker at a time."""
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -94,6 +108,10 @@ class ListingShare(object):
             records = list_scale_set(scale_set_id)
         except FleetError as exc:
             _write_json(os.path.join(directory, FAILED), exc.to_result())
+        except Exception as exc:  # pylint: disable=broad-except
+            # Recorded like any failure, so the set's other hosts fail at once instead of listing again.
+            _write_json(os.path.join(directory, FAILED), {"msg": "Listing the scale set failed unexpectedly "
+                                                                 "(%s: %s)." % (type(exc).__name__, exc)})
         else:
             for record in records:
                 _write_json(os.path.join(directory, digest(record["id"]) + ".json"), record)
@@ -120,7 +138,7 @@ class ListingShare(object):
 
 
 def hosts_per_scale_set(hosts, host_variables, prefix):
-    """``{scale set id (lower case): number of hosts}`` for the given host names.
+    """``{scale set id in lower case: {"id": the id as given, "hosts": number of hosts}}`` for the given hosts.
 
     ``host_variables(name)`` is a host's inventory variables (a dict, possibly empty).
     """
@@ -128,6 +146,6 @@ def hosts_per_scale_set(hosts, host_variables, prefix):
     for name in hosts:
         scale_set_id = host_variables(name).get(prefix + "scale_set_id")
         if scale_set_id:
-            key = str(scale_set_id).lower()
-            counts[key] = counts.get(key, 0) + 1
+            entry = counts.setdefault(str(scale_set_id).lower(), {"id": str(scale_set_id), "hosts": 0})
+            entry["hosts"] += 1
     return counts

@@ -46,7 +46,8 @@ def parse_args():
     parser.add_argument("--page-size", type=int, default=100, help="the emulator's page size (ARM's is 100+)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-concurrency", type=int, default=None, help="plugin option (default: the plugin's)")
-    parser.add_argument("--no-instance-view", action="store_true", help="include_instance_view: false")
+    parser.add_argument("--instance-view", action="store_true",
+                        help="include_instance_view: true (the whole view as host variables; off by default)")
     return parser.parse_args()
 
 
@@ -220,8 +221,8 @@ def main():
         config = {"plugin": "vmss.fleet.azure_vmss"}
         if args.max_concurrency:
             config["max_concurrency"] = args.max_concurrency
-        if args.no_instance_view:
-            config["include_instance_view"] = False
+        if args.instance_view:
+            config["include_instance_view"] = True
         config_path = write_config(workdir, "bench.azure_vmss.yml", config)
 
         extra = ["--latency-ms", str(args.latency_ms), "--throttle", "on", "--page-size", str(args.page_size)]

@@ -18,6 +18,7 @@ import pytest
 
 from azure.core.exceptions import ResourceNotFoundError
 
+from ansible_collections.vmss.fleet.plugins.module_utils import facts_locator
 from ansible_collections.vmss.fleet.plugins.module_utils import instance_query as query
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 
@@ -549,4 +550,4 @@ HOSTVARS = {"vmss_id": WEB_VMS[0]["id"], "vmss_scale_set": "web", "vmss_resource
     ({}, HOSTVARS, "az_", {}),
 ])
 def test_locator_from_hostvars(args, host_vars, prefix, expected):
-    assert query.locator_from_hostvars(args, host_vars, prefix) == expected
+    assert facts_locator.locator_from_hostvars(args, host_vars, prefix) == expected

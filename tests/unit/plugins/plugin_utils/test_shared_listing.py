@@ -114,5 +114,36 @@ def test_hosts_are_counted_per_scale_set_from_their_own_variables():
         "other_prefix": {"az_scale_set_id": SET_B},
     }
     counts = hosts_per_scale_set(sorted(variables), lambda name: variables[name], "vmss_")
-    assert counts == {SET_A.lower(): 2, SET_B.lower(): 1}
-    assert hosts_per_scale_set(sorted(variables), lambda name: variables[name], "az_") == {SET_B.lower(): 1}
+    assert counts == {SET_A.lower(): {"id": SET_A, "hosts": 2}, SET_B.lower(): {"id": SET_B, "hosts": 1}}
+    assert hosts_per_scale_set(sorted(variables), lambda name: variables[name], "az_") == {
+        SET_B.lower(): {"id": SET_B, "hosts": 1}}
+
+
+def test_prefetch_lists_the_sets_concurrently_and_record_then_reads_only(tmp_path):
+    started = []
+
+    def slow_list(scale_set_id):
+        started.append(time.monotonic())
+        time.sleep(0.3)
+        return records_of(scale_set_id)
+
+    share = ListingShare(str(tmp_path))
+    share.prefetch([SET_A, SET_B], slow_list)
+    assert len(started) == 2 and abs(started[0] - started[1]) < 0.25  # both ran at once
+    assert share.record(SET_B, vm_id(SET_B, 2), pytest.fail)["name"] == "vm2"
+    share.prefetch([SET_A], pytest.fail)  # already listed: nothing more
+
+
+def test_an_unexpected_error_is_recorded_once_not_retried_per_host(tmp_path):
+    calls = []
+
+    def broken(scale_set_id):
+        calls.append(scale_set_id)
+        raise KeyError("properties")
+
+    share = ListingShare(str(tmp_path))
+    for index in range(2):
+        with pytest.raises(FleetError) as failure:
+            share.record(SET_A, vm_id(SET_A, index), broken)
+        assert "failed unexpectedly (KeyError" in failure.value.message
+    assert calls == [SET_A]
