@@ -237,6 +237,8 @@ import json
 import re
 
 from ansible.errors import AnsibleError
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
+from ansible.utils.unsafe_proxy import wrap_var
 from ansible.inventory.group import to_safe_group_name
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -260,6 +262,16 @@ CACHE_SCOPE_OPTIONS = ("subscriptions", "resource_groups", "scale_sets", "orches
                        "profile", "cloud_environment", "base_url", "authority_host")
 
 VARIABLE_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+
+# Before ansible-core 2.19 a plain string an inventory plugin sets is templated wherever it is used (compose,
+# keyed_groups, a play), so Jinja in a tag value would run on the controller; marked unsafe, it never is. From
+# 2.19 on, values an inventory plugin sets are not trusted templates anyway, and wrapping them only costs time.
+MARK_UNSAFE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2]) < (2, 19)
+
+
+def untrusted(variables):
+    """Host variables that came from Azure, safe from templating on every supported ansible-core."""
+    return wrap_var(variables) if MARK_UNSAFE else variables
 
 
 # ---------------------------------------------------------------------------
@@ -610,8 +622,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option("strict")
         hosts = []
         for record in records:
-            variables = host_variables(record, prefix, self.get_option("include_instance_view"),
-                                       self.get_option("ansible_host_source"))
+            variables = untrusted(host_variables(record, prefix, self.get_option("include_instance_view"),
+                                                 self.get_option("ansible_host_source")))
             if self._passes_filters(variables, strict):
                 hosts.append((record, variables))
 
