@@ -163,4 +163,3 @@ class ActionModule(ActionBase):
         result = scrub(result, secrets)
         result.update(failed=True, changed=False)
         return result
-

@@ -52,8 +52,6 @@ def test_compose_over_azure_values_runs_nothing(poisoned, tmp_path, monkeypatch)
         assert plain(host["host_label"]).startswith("{{ lookup('pipe', 'touch MARKER_cn') }}")
 
 
-
-
 def test_instance_facts_over_poisoned_hosts_runs_nothing(poisoned, tmp_path):
     config = tmp_path / "inj.azure_vmss.yml"
     config.write_text(yaml.safe_dump({"plugin": "vmss.fleet.azure_vmss",

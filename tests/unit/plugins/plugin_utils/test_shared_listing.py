@@ -49,7 +49,7 @@ def test_the_first_host_lists_and_the_others_read_its_listing(tmp_path):
 def test_a_vm_missing_from_the_listing_fails_naming_it_and_its_set(tmp_path):
     share = ListingShare(str(tmp_path))
     with pytest.raises(FleetError) as failure:
-        share.record(SET_A, vm_id(SET_A, 9), lambda set_id: records_of(set_id))
+        share.record(SET_A, vm_id(SET_A, 9), records_of)
     assert failure.value.status == 404
     assert vm_id(SET_A, 9) in failure.value.message and "scale set 'web' any more" in failure.value.message
     assert share.record(SET_A, vm_id(SET_A, 0), pytest.fail)["name"] == "vm0"  # no second listing
