@@ -61,23 +61,25 @@ class ActionModule(ActionBase):
         values = host_values(task_vars, prefix)
         located = locator_from_hostvars(args, values, prefix)
         scale_set_id = values.get(prefix + "scale_set_id")
-        if located.get("id") and scale_set_id and self._share_wanted(args, task_vars, prefix, scale_set_id):
-            result.update(self._from_shared_listing(args, task_vars, prefix, str(scale_set_id), located["id"]))
-            return result
+        if located.get("id") and scale_set_id and self._sharing_allowed(args):
+            share = self._share(args, task_vars, prefix)
+            if self._shared(share, task_vars, prefix, scale_set_id):
+                result.update(self._from_shared_listing(share, str(scale_set_id), located["id"]))
+                return result
         args.update(located)
         result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         return result
 
     # -- when to share ---------------------------------------------------------------------------------------
 
-    def _share_wanted(self, args, task_vars, prefix, scale_set_id):
-        """Share when asked (the default), the SDK is on the controller, and at least two hosts of the play
-        batch are in this scale set (one host is cheaper to read with one GET)."""
-        if not boolean(args.get("shared_listing", True), strict=False):
-            return False
-        if not sdk_on_controller():
-            return False
-        share = self._share(args, task_vars, prefix)
+    @staticmethod
+    def _sharing_allowed(args):
+        """Asked for (the default), and the Azure SDK is on the controller to list with."""
+        return boolean(args.get("shared_listing", True), strict=False) and sdk_on_controller()
+
+    def _shared(self, share, task_vars, prefix, scale_set_id):
+        """Whether at least two hosts of the play batch are in this scale set (one host is cheaper to read with
+        one GET)."""
         first = []
 
         def count():
@@ -116,11 +118,11 @@ class ActionModule(ActionBase):
 
     # -- the shared path -------------------------------------------------------------------------------------
 
-    def _from_shared_listing(self, args, task_vars, prefix, scale_set_id, vm_id):
+    def _from_shared_listing(self, share, scale_set_id, vm_id):
         # Per host this is a few file reads; only the worker that lists a scale set validates the options,
         # authenticates and imports the Azure SDK.
         try:
-            record = self._share(args, task_vars, prefix).record(scale_set_id, vm_id, self._list)
+            record = share.record(scale_set_id, vm_id, self._list)
             return {"changed": False, "ansible_facts": {"vmss_instance": record}}
         except FleetError as exc:
             return self._failed(exc.to_result())

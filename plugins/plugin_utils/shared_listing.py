@@ -71,25 +71,23 @@ class ListingShare(object):
         ``list_scale_set(scale_set_id)`` returns the set's records or raises FleetError; a failed listing
         fails every host of that set with the same error, without listing again.
         """
-        directory = os.path.join(self.root, "set-" + digest(scale_set_id))
-        done = os.path.join(directory, DONE)
-        if not os.path.exists(done):
-            self._exclusively(directory, done, lambda: self._store(directory, scale_set_id, list_scale_set))
-        return self._load(directory, vm_id)
+        return self._load(self._listed(scale_set_id, list_scale_set), vm_id)
 
     def prefetch(self, scale_set_ids, list_scale_set, max_parallel=8):
         """List the given scale sets now, concurrently, so their hosts need not wait for one set after the
         other; a set another worker is listing (or has listed) is left to it."""
         from concurrent.futures import ThreadPoolExecutor
 
-        def fill(scale_set_id):
-            directory = os.path.join(self.root, "set-" + digest(scale_set_id))
-            done = os.path.join(directory, DONE)
-            if not os.path.exists(done):
-                self._exclusively(directory, done, lambda: self._store(directory, scale_set_id, list_scale_set))
-
         with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(scale_set_ids)))) as pool:
-            list(pool.map(fill, scale_set_ids))
+            list(pool.map(lambda scale_set_id: self._listed(scale_set_id, list_scale_set), scale_set_ids))
+
+    def _listed(self, scale_set_id, list_scale_set):
+        """The scale set's directory, filled by this call unless another worker did that first."""
+        directory = os.path.join(self.root, "set-" + digest(scale_set_id))
+        done = os.path.join(directory, DONE)
+        if not os.path.exists(done):
+            self._exclusively(directory, done, lambda: self._store(directory, scale_set_id, list_scale_set))
+        return directory
 
     def _exclusively(self, directory, done, fill):
         """Run ``fill`` unless another worker did (``done`` exists once it has), one worker at a time."""

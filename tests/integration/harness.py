@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import yaml
 
@@ -124,3 +126,33 @@ def arm_requests(emu, method=None, contains=None):
     if contains:
         entries = [e for e in entries if contains.lower() in e["path"].lower()]
     return entries
+
+
+class WhenLogged(threading.Thread):
+    """Runs ``action(emu)`` once, as soon as the emulator logs a request that ``predicate`` accepts.
+
+    Used as a context manager around a run: ``fired`` tells afterwards whether the action ran.
+    """
+
+    def __init__(self, emu, predicate, action):
+        super(WhenLogged, self).__init__(daemon=True)
+        self.emu, self.predicate, self.action = emu, predicate, action
+        self.fired = False
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            if any(self.predicate(entry) for entry in self.emu.requests()):
+                self.action(self.emu)
+                self.fired = True
+                return
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.join(10)
+        return False

@@ -12,12 +12,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import threading
 import time
 
 import pytest
 
-from harness import run_module, start_emulator
+from harness import WhenLogged, run_module, start_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -49,33 +48,6 @@ def posts(emu):
     return [e for e in arm(emu) if e["method"] == "POST"]
 
 
-class WhenLogged(threading.Thread):
-    """Runs ``action(emu)`` once, as soon as the emulator logs a request that ``predicate`` accepts."""
-
-    def __init__(self, emu, predicate, action):
-        super(WhenLogged, self).__init__(daemon=True)
-        self.emu, self.predicate, self.action = emu, predicate, action
-        self.fired = threading.Event()
-        self.done = threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            if any(self.predicate(entry) for entry in self.emu.requests()):
-                self.action(self.emu)
-                self.fired.set()
-                return
-            time.sleep(0.02)
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.done.set()
-        self.join(10)
-        return False
-
-
 def accepted_restart(entry):
     return entry["method"] == "POST" and entry["status"] == 202 and entry["path"].endswith("/vmss-act-web/restart")
 
@@ -99,7 +71,7 @@ def test_transient_read_failures_while_waiting_are_retried_until_the_batch_is_do
     with WhenLogged(emu, accepted_restart, list_faults(503, "ServiceUnavailable", count=3)) as watcher:
         result = act(emu, instances=[vm["name"] for vm in web[:2]], state="restarted", retry_total=0,
                      wait_timeout=60)
-    assert watcher.fired.is_set()
+    assert watcher.fired
     failed_reads = [e for e in arm(emu) if e["status"] == 503 and e["method"] == "GET"]
     assert len(failed_reads) == 3
     assert not result.get("failed"), result.get("msg")
@@ -115,7 +87,7 @@ def test_a_read_that_keeps_failing_after_writes_reports_what_was_sent_and_each_o
     # A permanent refusal (403) is not waited out: the task stops at once with what it had done.
     with WhenLogged(emu, accepted_restart, list_faults(403, "AuthorizationFailed")) as watcher:
         result = act(emu, instances=targets, state="restarted", wait_timeout=60)
-    assert watcher.fired.is_set()
+    assert watcher.fired
     assert result["failed"] and result["changed"] is True
     assert "AuthorizationFailed" in result["msg"] and "batch 1" in result["msg"]
     assert [a["instance"] for a in result["actions"]] == targets
@@ -147,7 +119,7 @@ def test_an_instance_scaled_in_before_its_batch_is_gone_and_the_rest_is_resent_o
 
     with WhenLogged(emu, listed_web, scale_in) as watcher:
         result = act(emu, instances=[vm["name"] for vm in web[:3]], state="restarted")
-    assert watcher.fired.is_set()
+    assert watcher.fired
     sent = [(e["status"], e["body"]["instanceIds"]) for e in posts(emu)]
     ids = [vm["instance_id"] for vm in web[:3]]
     assert sent == [(400, ids), (202, [ids[0], ids[2]])]

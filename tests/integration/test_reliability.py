@@ -26,13 +26,12 @@ import os
 import re
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 import yaml
 
-from harness import BIN, REPO, Run, base_env, start_emulator
+from harness import BIN, REPO, Run, WhenLogged, base_env, start_emulator
 
 ESTATE = "reliability-fleet.yml"
 RG = "rg-rel"
@@ -112,33 +111,6 @@ def wait_until_answered(emu, timeout=10.0):
         if not [e for e in emu.requests() if e["status"] is None and e["fault"] != "reset"]:
             return
         time.sleep(0.1)
-
-
-class WhenLogged(threading.Thread):
-    """Runs ``action(emu)`` once, as soon as the emulator logs a request that ``predicate`` accepts."""
-
-    def __init__(self, emu, predicate, action):
-        super(WhenLogged, self).__init__(daemon=True)
-        self.emu, self.predicate, self.action = emu, predicate, action
-        self.fired = False
-        self.done = threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            if any(self.predicate(entry) for entry in self.emu.requests()):
-                self.action(self.emu)
-                self.fired = True
-                return
-            time.sleep(0.05)
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.done.set()
-        self.join(10)
-        return False
 
 
 # ---------------------------------------------------------------------------
