@@ -82,7 +82,9 @@ attributes:
     description: Returns the fact C(vmss_instance).
     support: full
   action:
-    description: An action plugin reads the host's inventory variables to locate the instance.
+    description:
+      - An action plugin reads the host's inventory variables to locate the instance, and shares one listing per
+        scale set among the task's hosts (O(shared_listing)).
     support: full
 notes:
   - With C(delegate_to), Ansible assigns returned facts to the inventory host, not to the delegate, unless
