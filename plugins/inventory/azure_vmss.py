@@ -241,6 +241,7 @@ from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.utils.unsafe_proxy import wrap_var
 from ansible.inventory.group import to_safe_group_name
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_options
@@ -272,6 +273,14 @@ MARK_UNSAFE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2]) <
 def untrusted(variables):
     """Host variables that came from Azure, safe from templating on every supported ansible-core."""
     return wrap_var(variables) if MARK_UNSAFE else variables
+
+
+def evaluate_conditional(templar, conditional):
+    """A filter's truth. Templar.evaluate_conditional is new in ansible-core 2.19; before it, the condition is
+    templated the way core's own `groups` option does."""
+    if hasattr(templar, "evaluate_conditional"):
+        return bool(templar.evaluate_conditional(conditional))
+    return boolean(templar.template("{%% if %s %%} True {%% else %%} False {%% endif %%}" % conditional))
 
 
 # ---------------------------------------------------------------------------
@@ -664,7 +673,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _condition(self, conditional, variables, strict):
         self.templar.available_variables = variables
         try:
-            return bool(self.templar.evaluate_conditional(conditional))
+            return evaluate_conditional(self.templar, conditional)
         except Exception as exc:
             if strict:
                 raise AnsibleError("Could not evaluate filter '%s' for VM '%s': %s"
