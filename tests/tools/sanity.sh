@@ -5,10 +5,13 @@
 # tests every file it finds there, so the copy holds exactly the files git
 # knows about (tracked, or new and not ignored): no venv, no build output.
 # Extra arguments go to ansible-test (e.g. --test pep8).
+# SANITY_PYTHON picks the Python version of the test (default 3.11) and
+# SANITY_TREE the copy's place; tests/tools/test-matrix.sh sets both per core.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-tree="$repo_root/tests/output/sanity-tree"
+tree="${SANITY_TREE:-$repo_root/tests/output/sanity-tree}"
+python_version="${SANITY_PYTHON:-3.11}"
 collection="$tree/ansible_collections/vmss/fleet"
 shim="$repo_root/tests/tools/get_pip_shim.py"
 shim_marker="Offline stand-in for the get-pip script that ansible-test downloads."
@@ -74,10 +77,11 @@ restore_get_pip_cache() {
 
 bootstrap_pip_version() {
     # Asked from ansible-test itself, so an ansible-core upgrade needs no edit.
-    python - <<'PY'
+    python - "$python_version" <<'PY'
+import sys
 from types import SimpleNamespace
 from ansible_test._internal.python_requirements import get_venv_packages
-print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])
+print(get_venv_packages(SimpleNamespace(version=sys.argv[1]))["pip"])
 PY
 }
 
@@ -103,7 +107,7 @@ main() {
     seed_get_pip_cache
     cd "$collection"
     # shellcheck disable=SC2046
-    ansible-test sanity --venv --python 3.11 --color no $(skip_arguments) "$@"
+    ansible-test sanity --venv --python "$python_version" --color no $(skip_arguments) "$@"
 }
 
 main "$@"
