@@ -156,7 +156,7 @@ class ActionModule(ActionBase):
     def _failed(self, result):
         """A failure result without any secret the task's options or the environment carry."""
         from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_params
-        from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import scrub
+        from ansible_collections.vmss.fleet.plugins.module_utils.errors import scrub
 
         try:
             secrets = settings_from_params(self._params()).secrets()

@@ -246,13 +246,10 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_options
 from ansible_collections.vmss.fleet.plugins.module_utils.clients import AzureClients, missing_sdk
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
-from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet, select_scale_sets
-from ansible_collections.vmss.fleet.plugins.module_utils.listing import match_names, orchestration_mode, run_bounded
-from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import scrub
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, internal_error, scrub
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import read_fleet, subscription_scope
 
 CONFIG_SUFFIXES = ("azure_vmss.yml", "azure_vmss.yaml")
-ALL_SUBSCRIPTIONS = "all"
 
 # hostnames entries that name a record field; anything else is a Jinja2 expression.
 HOSTNAME_FIELDS = ("name", "computer_name", "private_ip", "public_ip", "instance_id", "vm_id")
@@ -368,55 +365,6 @@ def keep_host(include_results, exclude_results):
     return included and not any(exclude_results)
 
 
-def subscription_scope(wanted, default_subscription, list_all):
-    """Subscription ids to read, in order, without duplicates (ids compare case-insensitively).
-
-    ``default_subscription()`` and ``list_all()`` are only called when needed.
-    """
-    wanted = [value.strip() for value in wanted or [] if value and value.strip()]
-    if not wanted:
-        wanted = [default_subscription()]
-    chosen, seen = [], set()
-    for value in wanted:
-        ids = [value]
-        if value.lower() == ALL_SUBSCRIPTIONS:
-            ids = list_all()
-            if not ids:
-                raise FleetError("subscriptions: all, but the credential can see no subscription.")
-        for subscription_id in ids:
-            if subscription_id.lower() not in seen:
-                seen.add(subscription_id.lower())
-                chosen.append(subscription_id)
-    return chosen
-
-
-def read_scopes(subscriptions, resource_groups):
-    """(subscription, resource group or None) pairs: where scale sets are listed."""
-    groups = [group for group in resource_groups or [] if group] or [None]
-    return [(subscription, group) for subscription in subscriptions for group in groups]
-
-
-def describe_scope(subscription, resource_group=None):
-    if resource_group:
-        return "resource group '%s' of subscription '%s'" % (resource_group, subscription)
-    return "subscription '%s'" % subscription
-
-
-def is_missing_group(error):
-    """A 404 for a resource group: nothing to list there (other 404s are real failures)."""
-    return error.status == 404 and (error.code or "").lower() in ("resourcegroupnotfound", "notfound")
-
-
-def drop_groups_found_elsewhere(failures, found_groups):
-    """Resource groups absent from one subscription are fine when another subscription has them.
-
-    ``failures`` are ``(subscription, group, FleetError)``; ``found_groups`` the lower-cased groups that were
-    listed somewhere. A group found nowhere stays a failure.
-    """
-    return [(subscription, group, error) for subscription, group, error in failures
-            if not (group and is_missing_group(error) and group.lower() in found_groups)]
-
-
 def failure_report(failures):
     """One sentence naming every part that could not be read: ``[(what, FleetError)]``."""
     parts = ["%s: %s" % (what, error.message) for what, error in failures]
@@ -441,109 +389,6 @@ def validate_options(options):
 
 
 # ---------------------------------------------------------------------------
-# Reading the fleet: the shared request plan of fleet.py, across subscriptions
-# ---------------------------------------------------------------------------
-
-class FleetRead(object):
-    """Records read across subscriptions, and ``(what, FleetError)`` for every part that could not be."""
-
-    def __init__(self):
-        self.records = []
-        self.failures = []
-        self.scopes_read = 0
-
-
-def _select_in_scope(clients, subscription, group):
-    try:
-        return select_scale_sets(clients.compute(subscription), group)
-    except FleetError:
-        raise
-    except Exception as exc:
-        raise from_azure(exc, "listing scale sets in %s" % describe_scope(subscription, group))
-
-
-def discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency, read):
-    """``{subscription: [scale set dicts]}`` in scope; unreadable scopes go to ``read.failures``."""
-    scopes = read_scopes(subscriptions, resource_groups)
-
-    def attempt(scope):
-        try:
-            return scope, _select_in_scope(clients, scope[0], scope[1]), None
-        except FleetError as exc:
-            return scope, None, exc
-
-    found, failures, found_groups = {}, [], set()
-    for (subscription, group), scale_sets, error in run_bounded(attempt, scopes, max_concurrency):
-        if error is not None:
-            failures.append((subscription, group, error))
-            continue
-        read.scopes_read += 1
-        if group:
-            found_groups.add(group.lower())
-        found.setdefault(subscription, []).extend(scale_sets)
-    for subscription, group, error in drop_groups_found_elsewhere(failures, found_groups):
-        read.failures.append((describe_scope(subscription, group), error))
-    # Names before modes: a glob that only matches scale sets of the other mode is not a typo.
-    return _keep_modes(_match_scale_set_names(found, names, read), modes)
-
-
-def _keep_modes(found, modes):
-    if not modes:
-        return found
-    wanted = set(mode.lower() for mode in modes)
-    return dict((subscription, [vmss for vmss in scale_sets if orchestration_mode(vmss).lower() in wanted])
-                for subscription, scale_sets in found.items())
-
-
-def _match_scale_set_names(found, names, read):
-    """Apply the ``scale_sets`` names/globs over everything found.
-
-    A pattern matching nothing is an error naming it; when parts could not be read, the scale set may be in
-    them, so it is reported with those parts instead.
-    """
-    if not names:
-        return found
-    everything = [vmss for scale_sets in found.values() for vmss in scale_sets]
-    unmatched = []
-    for pattern in names:
-        try:
-            match_names(everything, [pattern])
-        except FleetError:
-            unmatched.append(pattern)
-    if unmatched and not read.failures:
-        match_names(everything, names)  # raises, naming every unmatched pattern and what is available
-    if unmatched:
-        read.failures.append(("scale sets %s" % ", ".join("'%s'" % p for p in unmatched),
-                              FleetError("no scale set matches in what could be read")))
-    matched = [pattern for pattern in names if pattern not in unmatched]
-    kept = set(vmss["id"].lower() for vmss in match_names(everything, matched)) if matched else set()
-    return dict((subscription, [vmss for vmss in scale_sets if vmss["id"].lower() in kept])
-                for subscription, scale_sets in found.items())
-
-
-def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concurrency, keep_instance_view=True):
-    """Every instance record in scope, through ``fleet.list_fleet`` (one paged list per scale set)."""
-    read = FleetRead()
-    by_subscription = discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency,
-                                          read)
-    busy = [subscription for subscription in subscriptions if by_subscription.get(subscription)]
-    outer = max(1, min(len(busy), max_concurrency))
-    inner = max(1, max_concurrency // outer)
-
-    def list_subscription(subscription):
-        return subscription, list_fleet(clients.compute(subscription), clients.network(subscription),
-                                        by_subscription[subscription], instance_view=True, with_network=True,
-                                        max_concurrency=inner, keep_instance_view=keep_instance_view)
-
-    for subscription, listing in run_bounded(list_subscription, busy, outer):
-        read.records.extend(listing.records)
-        for what, error in listing.failures:
-            read.failures.append(("%s of subscription '%s'" % (what, subscription), error))
-    read.records.sort(key=lambda record: record["id"].lower())
-    return read
-
-
-# ---------------------------------------------------------------------------
 # The plugin
 # ---------------------------------------------------------------------------
 
@@ -562,12 +407,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path)
         self._read_config_data(path)
         settings = settings_from_options(self.get_option)
+        failure = self._build(path, cache, settings)
+        if failure is not None:
+            # Raised outside the except block, so that no traceback of the original exception is chained to it.
+            raise AnsibleError(scrub(failure.message, settings.secrets()))
+
+    def _build(self, path, cache, settings):
+        """Read and add the hosts; None, or the FleetError that fails the run."""
         try:
             validate_options(self._plugin_options())
-            records = self._records(path, cache, settings)
+            self._populate(self._records(path, cache, settings))
+        except AnsibleError:
+            raise  # ansible-core's own (a filter that cannot be evaluated with strict): already the user's message
         except FleetError as exc:
-            raise AnsibleError(scrub(exc.message, settings.secrets()))
-        self._populate(records)
+            return exc
+        except Exception as exc:  # pylint: disable=broad-except
+            # The plugin's one catch-all: a bug is reported as one, never as Azure's answer or as a warning.
+            return internal_error(exc)
+        return None
 
     def _plugin_options(self):
         return dict((name, self.get_option(name)) for name in (

@@ -16,7 +16,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.auth import (
     validate_settings,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.cloud import resolve_cloud
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 
 REQUIRED_SDK = (
     ("azure.identity", "azure-identity"),
@@ -106,10 +106,8 @@ class AzureClients(object):
 
     def list_subscription_ids(self):
         """Every subscription the credential can see (the ``subscriptions: all`` scope)."""
-        try:
+        with azure_errors("listing subscriptions"):
             return [sub.subscription_id for sub in self.subscriptions().subscriptions.list()]
-        except Exception as exc:
-            raise from_azure(exc, "listing subscriptions")
 
     def close(self):
         for client in self._cache.values():

@@ -110,6 +110,7 @@ def cloud_from_metadata(url, document):
 def fetch_metadata(url, connection_verify, timeout=30):
     """GET the metadata document through azure-core (its retries, its TLS verification)."""
     from azure.core import PipelineClient
+    from azure.core.exceptions import AzureError
     from azure.core.rest import HttpRequest
 
     if not url.lower().startswith("https://"):
@@ -121,7 +122,7 @@ def fetch_metadata(url, connection_verify, timeout=30):
         return json.loads(response.text())
     except ValueError:
         raise FleetError("The cloud metadata at %s is not JSON." % url)
-    except Exception as exc:  # azure-core raises several kinds; all mean the same thing to the user
+    except AzureError as exc:  # azure-core raises several kinds; all mean the same thing to the user
         raise FleetError("Could not read cloud metadata from %s: %s" % (url, str(exc).splitlines()[0]))
     finally:
         client.close()

@@ -1,15 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vmss.fleet contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One domain error for everything that can go wrong talking to Azure.
+"""One domain error for everything that can go wrong talking to Azure, and one layer that makes it.
 
-Modules and the inventory plugin catch only ``FleetError``; everything the Azure
-SDK raises is translated here, once, keeping Azure's status, code and target.
+Code that calls the Azure SDK wraps the call in ``azure_errors(context)``: what azure-core and azure-identity
+raise there becomes a ``FleetError`` keeping Azure's status, code and target. Nothing else is caught there, so a
+bug in this collection is never reported as Azure refusing a request. Modules (``module_runner.run``) and the
+inventory plugin (``parse``) catch ``FleetError`` for the user's message and, last, anything else as an
+``internal_error``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from contextlib import contextmanager
+
+INTERNAL_ERROR = "InternalError"
 
 
 class FleetError(Exception):
@@ -54,7 +61,8 @@ def _error_fields(exc):
 
 def _first_line(text):
     # azure-core appends request/response dumps after the first line; users need the first line only.
-    return str(text).strip().splitlines()[0] if text else ""
+    lines = str(text).strip().splitlines() if text is not None else []
+    return lines[0] if lines else ""
 
 
 def from_azure(exc, context):
@@ -85,3 +93,50 @@ def from_azure(exc, context):
     elif status:
         prefix += " (status %s)" % status
     return FleetError("%s: %s" % (prefix, message), status=status, code=code, target=target, details=details)
+
+
+def _azure_error_types():
+    """azure-core's base exception (every error of azure-core, azure-mgmt-* and azure-identity derives from it).
+
+    Imported when an exception is being matched, so that importing this file never needs the SDK.
+    """
+    try:
+        from azure.core.exceptions import AzureError
+    except ImportError:
+        return ()
+    return (AzureError,)
+
+
+@contextmanager
+def azure_errors(context):
+    """Turn azure-core / azure-identity exceptions raised in the block into a FleetError about ``context``.
+
+    ``context`` says what the block does ("listing scale sets in resource group 'rg1'"). A FleetError passes
+    unchanged; any other exception is not Azure's and passes unchanged too, to be reported as internal.
+    """
+    try:
+        yield
+    except FleetError:
+        raise
+    except _azure_error_types() as exc:
+        raise from_azure(exc, context)
+
+
+def internal_error(exc):
+    """The FleetError for an exception that is not Azure's: a bug to report, named by its type, on one line."""
+    return FleetError("internal error in vmss.fleet: %s: %s, please report" % (type(exc).__name__, _first_line(exc)),
+                      code=INTERNAL_ERROR)
+
+
+def scrub(value, secrets):
+    """Replace any secret inside strings of a result (belt and braces on top of no_log)."""
+    if not secrets:
+        return value
+    if isinstance(value, dict):
+        return dict((key, scrub(item, secrets)) for key, item in value.items())
+    if isinstance(value, list):
+        return [scrub(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "********")
+    return value

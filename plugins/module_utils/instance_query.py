@@ -14,9 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
-from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet, select_scale_sets
-from ansible_collections.vmss.fleet.plugins.module_utils.listing import is_glob
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import is_glob, list_fleet, select_scale_sets
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     FLEXIBLE,
     instance_record,
@@ -153,12 +152,13 @@ def choose_instances(identifiers, records, modes, allow_missing=False):
 def _get_or_none(what, function, *args, **kwargs):
     """The resource as a dict, or None when Azure answers 404."""
     try:
-        return function(*args, **kwargs).as_dict()
-    except Exception as exc:
-        error = from_azure(exc, "reading %s" % what)
+        with azure_errors("reading %s" % what):
+            resource = function(*args, **kwargs)
+    except FleetError as error:
         if error.status == 404:
             return None
-        raise error
+        raise
+    return resource.as_dict()
 
 
 def uniform_instance_id(identifier, scale_set_name):

@@ -14,14 +14,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, orchestration_mode
-
-GLOB_CHARS = "*?["
 
 # The api-versions azure-mgmt-compute 39 and azure-mgmt-network 33 send for the same list operations. The big
 # lists are read as JSON (see ``iter_json``), so the versions are named here, once.
@@ -36,51 +33,13 @@ def as_dicts(items):
     return [item.as_dict() for item in items]
 
 
-def is_glob(pattern):
-    return any(char in pattern for char in GLOB_CHARS)
-
-
-def match_names(items, patterns, what="scale set"):
-    """Items whose ``name`` matches any pattern (exact names or globs, case-insensitive like Azure's names).
-
-    A pattern that matches nothing is an error naming it: a typo must not look like an empty fleet.
-    """
-    if not patterns:
-        return list(items)
-    chosen, unmatched = [], []
-    lowered = [(item, item["name"].lower()) for item in items]
-    for pattern in patterns:
-        hits = [item for item, name in lowered if fnmatch.fnmatchcase(name, pattern.lower())]
-        if not hits:
-            unmatched.append(pattern)
-        for item in hits:
-            if item not in chosen:
-                chosen.append(item)
-    if unmatched:
-        available = ", ".join(sorted(item["name"] for item in items)) or "none"
-        raise FleetError("No %s matches %s (available: %s)." % (
-            what, ", ".join("'%s'" % p for p in unmatched), available))
-    return chosen
-
-
-def matches_tags(item, tags):
-    """True when every wanted tag is present; a wanted value of None (or '') only requires the key."""
-    have = item.get("tags") or {}
-    for key, value in (tags or {}).items():
-        if key not in have or (value not in (None, "") and have[key] != value):
-            return False
-    return True
-
-
 def list_scale_sets(compute, resource_group=None):
     """Scale sets of a resource group, or of the whole subscription."""
     where = "resource group '%s'" % resource_group if resource_group else "the subscription"
-    try:
+    with azure_errors("listing scale sets in %s" % where):
         if resource_group:
             return as_dicts(compute.virtual_machine_scale_sets.list(resource_group))
         return as_dicts(compute.virtual_machine_scale_sets.list_all())
-    except Exception as exc:
-        raise from_azure(exc, "listing scale sets in %s" % where)
 
 
 def resource_group_of(resource_id):
@@ -101,6 +60,7 @@ def iter_json(client, path, params):
     """
     from azure.core.exceptions import (
         ClientAuthenticationError,
+        DecodeError,
         HttpResponseError,
         ResourceExistsError,
         ResourceNotFoundError,
@@ -124,7 +84,11 @@ def iter_json(client, path, params):
         return response
 
     def extract_data(response):
-        body = json.loads(response.content)
+        try:
+            body = json.loads(response.content)
+        except ValueError as exc:
+            # A garbled page is Azure's (or a proxy's) fault, not this collection's: an azure-core error.
+            raise DecodeError("The answer to %s is not JSON: %s" % (path, exc), response=response)
         return body.get("nextLink") or None, iter(body.get("value") or [])
 
     return ItemPaged(get_next, extract_data)
@@ -142,14 +106,13 @@ def list_members(compute, vmss, instance_view=True):
     params = {"api-version": COMPUTE_API_VERSION}
     if instance_view:
         params["$expand"] = "instanceView"
-    try:
-        if orchestration_mode(vmss) == FLEXIBLE:
-            params["$filter"] = "'virtualMachineScaleSet/id' eq '%s'" % vmss["id"]
-            path = group_provider_path(vmss["id"], "Microsoft.Compute/virtualMachines")
-            return list(iter_json(compute, path, params))
-        return list(iter_json(compute, vmss["id"] + "/virtualMachines", params))
-    except Exception as exc:
-        raise from_azure(exc, "listing the VMs of scale set '%s'" % vmss["name"])
+    if orchestration_mode(vmss) == FLEXIBLE:
+        params["$filter"] = "'virtualMachineScaleSet/id' eq '%s'" % vmss["id"]
+        path = group_provider_path(vmss["id"], "Microsoft.Compute/virtualMachines")
+    else:
+        path = vmss["id"] + "/virtualMachines"
+    with azure_errors("listing the VMs of scale set '%s'" % vmss["name"]):
+        return list(iter_json(compute, path, params))
 
 
 # The two address lists of the plan: (path under a Uniform scale set, provider path in a resource group, what).
@@ -163,29 +126,25 @@ def list_scale_set_addresses(network, vmss, kind):
     """A Uniform scale set's NICs or public IPs (``kind``: ``nics`` or ``public_ips``), in one paged list."""
     set_path, _group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": SCALE_SET_NETWORK_API_VERSION}
-    try:
+    with azure_errors("listing the %s of scale set '%s'" % (what, vmss["name"])):
         return list(iter_json(network, vmss["id"] + set_path, params))
-    except Exception as exc:
-        raise from_azure(exc, "listing the %s of scale set '%s'" % (what, vmss["name"]))
 
 
 def list_group_addresses(network, vmss, kind):
     """The NICs or public IPs of a scale set's resource group, where Flexible members' NICs live: one list."""
     _set_path, group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": NETWORK_API_VERSION}
-    try:
-        return list(iter_json(network, group_provider_path(vmss["id"], group_path), params))
-    except Exception as exc:
-        raise from_azure(exc, "listing the %s of resource group '%s'" % (what, resource_group_of(vmss["id"])))
+    path = group_provider_path(vmss["id"], group_path)
+    with azure_errors("listing the %s of resource group '%s'" % (what, resource_group_of(vmss["id"]))):
+        return list(iter_json(network, path, params))
 
 
 def uniform_instance_view(compute, vmss):
     """The scale-set instance view (with ``statusesSummary``); Azure offers it for Uniform sets only."""
-    try:
-        view = compute.virtual_machine_scale_sets.get_instance_view(resource_group_of(vmss["id"]), vmss["name"])
-        return view.as_dict()
-    except Exception as exc:
-        raise from_azure(exc, "reading the instance view of scale set '%s'" % vmss["name"])
+    group = resource_group_of(vmss["id"])
+    with azure_errors("reading the instance view of scale set '%s'" % vmss["name"]):
+        view = compute.virtual_machine_scale_sets.get_instance_view(group, vmss["name"])
+    return view.as_dict()
 
 
 def run_bounded(function, items, max_workers):

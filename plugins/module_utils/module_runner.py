@@ -11,21 +11,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmss.fleet.plugins.module_utils.auth import module_argument_spec, settings_from_params
 from ansible_collections.vmss.fleet.plugins.module_utils.clients import AzureClients, missing_sdk
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
-
-
-def scrub(value, secrets):
-    """Replace any secret inside strings of a result (belt and braces on top of no_log)."""
-    if not secrets:
-        return value
-    if isinstance(value, dict):
-        return dict((key, scrub(item, secrets)) for key, item in value.items())
-    if isinstance(value, list):
-        return [scrub(item, secrets) for item in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "********")
-    return value
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, internal_error, scrub
 
 
 def new_module(argument_spec, **kwargs):
@@ -39,19 +25,31 @@ def new_module(argument_spec, **kwargs):
 def run(module, body):
     """Check the SDK, build clients, call ``body(module, clients)`` and exit with its result dict.
 
-    Every FleetError becomes a failure carrying Azure's status, code and target.
+    Every FleetError becomes a failure carrying Azure's status, code and target; any other exception is a bug,
+    reported as an internal error naming its type. Both are scrubbed of the secrets the options carry.
     """
     missing = missing_sdk()
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
     settings = settings_from_params(module.params)
+    result, failure = _perform(module, body, settings)
+    if failure is not None:
+        # Outside any except block: ansible-core would attach the pending exception's traceback to the result.
+        module.fail_json(**scrub(failure.to_result(), settings.secrets()))
+    module.exit_json(**result)
+
+
+def _perform(module, body, settings):
+    """(result, None), or (None, the FleetError to report)."""
     clients = None
     try:
         clients = AzureClients(settings)
-        result = body(module, clients)
+        return body(module, clients), None
     except FleetError as exc:
-        module.fail_json(**scrub(exc.to_result(), settings.secrets()))
+        return None, exc
+    except Exception as exc:  # pylint: disable=broad-except
+        # The one catch-all of every module: a bug is reported as one, never as Azure's answer.
+        return None, internal_error(exc)
     finally:
         if clients is not None:
             clients.close()
-    module.exit_json(**result)

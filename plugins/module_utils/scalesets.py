@@ -7,25 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmss.fleet.plugins.module_utils.fleet import select_scale_sets
-from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
-    FLEXIBLE,
-    list_members,
-    matches_tags,
-    orchestration_mode,
-    run_bounded,
-    uniform_instance_view,
-)
+from ansible_collections.vmss.fleet.plugins.module_utils.listing import list_members, run_bounded, uniform_instance_view
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
+    FLEXIBLE,
     instance_record,
+    orchestration_mode,
     scale_set_record,
     scale_set_ref,
 )
-
-
-def find_scale_sets(compute, resource_group=None, names=None, tags=None):
-    """Scale-set dicts of a resource group or subscription, filtered by names/globs and tags."""
-    return [vmss for vmss in select_scale_sets(compute, resource_group, names) if matches_tags(vmss, tags)]
 
 
 def describe_scale_set(compute, vmss, with_status_summary=True):

@@ -162,7 +162,8 @@ scale_sets:
 '''
 
 from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import new_module, run
-from ansible_collections.vmss.fleet.plugins.module_utils.scalesets import find_scale_sets, scale_set_records
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import select_scale_sets
+from ansible_collections.vmss.fleet.plugins.module_utils.scalesets import scale_set_records
 
 
 def list_fleet(module, clients):
@@ -170,7 +171,7 @@ def list_fleet(module, clients):
     if params["max_concurrency"] < 1:
         module.fail_json(msg="max_concurrency must be 1 or more, got %d." % params["max_concurrency"])
     compute = clients.compute()
-    found = find_scale_sets(compute, params["resource_group"], params["name"], params["tags"])
+    found = select_scale_sets(compute, params["resource_group"], params["name"], tags=params["tags"])
     records = scale_set_records(compute, found, params["status_summary"], params["max_concurrency"])
     return {"changed": False, "scale_sets": records}
 

@@ -7,7 +7,7 @@ import pytest
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
-from ansible_collections.vmss.fleet.plugins.module_utils import listing
+from ansible_collections.vmss.fleet.plugins.module_utils import listing, records
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
 
 
@@ -49,35 +49,6 @@ def test_credential_refusal_becomes_authentication_failed():
     assert "AADSTS7000215" in error.message
 
 
-NAMED = [{"name": n} for n in ("web-a", "web-b", "API", "batch")]
-
-
-@pytest.mark.parametrize("patterns, expected", [
-    (None, ["web-a", "web-b", "API", "batch"]),
-    (["web-*"], ["web-a", "web-b"]),
-    (["api"], ["API"]),
-    (["web-?", "web-a"], ["web-a", "web-b"]),
-])
-def test_match_names(patterns, expected):
-    assert [item["name"] for item in listing.match_names(NAMED, patterns)] == expected
-
-
-def test_unmatched_pattern_names_it_and_what_exists():
-    with pytest.raises(FleetError) as info:
-        listing.match_names(NAMED, ["web-*", "db-*"])
-    assert "'db-*'" in info.value.message and "web-a" in info.value.message
-
-
-@pytest.mark.parametrize("wanted, expected", [
-    ({"env": "prod"}, True),
-    ({"env": "dev"}, False),
-    ({"team": ""}, True),
-    ({"missing": None}, False),
-])
-def test_matches_tags(wanted, expected):
-    assert listing.matches_tags({"tags": {"env": "prod", "team": "core"}}, wanted) is expected
-
-
 @pytest.mark.parametrize("resource_id, group", [
     ("/subscriptions/s/resourceGroups/RG-1/providers/Microsoft.Compute/virtualMachineScaleSets/x", "RG-1"),
     ("/subscriptions/s/resourcegroups/rg2/providers/Microsoft.Compute/virtualMachines/y", "rg2"),
@@ -87,8 +58,8 @@ def test_resource_group_of(resource_id, group):
 
 
 def test_orchestration_mode_defaults_to_uniform():
-    assert listing.orchestration_mode({"properties": {}}) == "Uniform"
-    assert listing.orchestration_mode({"properties": {"orchestrationMode": "Flexible"}}) == "Flexible"
+    assert records.orchestration_mode({"properties": {}}) == "Uniform"
+    assert records.orchestration_mode({"properties": {"orchestrationMode": "Flexible"}}) == "Flexible"
 
 
 def test_run_bounded_keeps_order_and_bound():
