@@ -6,7 +6,8 @@ that prints the inventory AWX stored, env/extravars with the job template's extr
 credential's environment and runs ``ansible_runner.run``; "Enable Fact Storage" is runner's jsonfile fact cache
 under artifacts/<job id>/fact_cache. An inventory update runs ``ansible-inventory --list --export ... --output
 artifacts/<id>/output.json`` from an ``args`` file in its own private data dir, with the source variables in the
-environment. These tests build the same layouts against the emulator and assert on runner's status, rc, stats
+environment. These tests build the same layouts against the emulator (for the inventory plugin as an inventory
+source, instance_facts, the rolling_update role and the fleet_report role) and assert on runner's status, rc, stats
 and job events, on the emulator's request log, on the fact cache, and that no secret reaches what AWX shows or
 keeps (stdout, events, facts, inventory).
 """
@@ -275,3 +276,31 @@ def test_check_job_plans_the_rolling_update_and_writes_nothing(emu, tmp_path):
     assert [r for r in arm_requests(emu) if r["method"] != "GET" and r["path"].startswith("/subscriptions/")] == []
     # The plan, then each of the two batches in check mode.
     assert ok_per_host(run, "vmss.fleet.instance") == {"localhost": 1 + 2}
+
+
+def test_fleet_report_job_writes_the_report_from_the_job_directory(emu, tmp_path):
+    """The fleet_report role as an AWX job: a relative fleet_report_dir lands in the job's project directory
+    (runner's working directory); the JSON counts match the estate."""
+    vms = [vm for vm in emu.vms() if vm["resource_group"] == RESOURCE_GROUP]
+    job = private_data_dir(tmp_path / "job", emu, 71)
+    store_inventory(job, {"all": {"hosts": ["localhost"]},
+                          "_meta": {"hostvars": {"localhost": {"ansible_connection": "local"}}}})
+    report_play = [{"name": "Fleet report (the playbook of an AWX job template)", "hosts": "localhost",
+                    "gather_facts": False, "roles": [{"role": "vmss.fleet.fleet_report"}]}]
+    run = run_job(job, 71, report_play, {"fleet_report_dir": "reports",
+                                         "fleet_report_resource_group": RESOURCE_GROUP})
+    assert (run.status, run.rc) == ("successful", 0), run.stdout.read()
+    assert run.stats["failures"] == {}
+    assert ok_per_host(run, "vmss.fleet.instance_info") == {"localhost": 1}
+    reports = job / "project" / "reports"
+    assert sorted(os.listdir(str(reports))) == ["fleet-report.html", "fleet-report.json"]
+    summary = json.loads((reports / "fleet-report.json").read_text())
+    assert summary["totals"]["instances"] == len(vms)
+    assert summary["totals"]["scale_sets"] == len(set(vm["scale_set"] for vm in vms))
+    power = {}
+    for vm in vms:
+        power[vm["power_state"]] = power.get(vm["power_state"], 0) + 1
+    assert summary["fleet"]["power_states"] == power
+    assert sorted(s["name"] for s in summary["scale_sets"]) == sorted(set(vm["scale_set"] for vm in vms))
+    assert files_holding(reports, emu.ready["client_secret"]) == []
+    assert_secret_kept_out(job, 71, run, emu.ready["client_secret"])
