@@ -14,9 +14,13 @@ SETUP_INPUTS := requirements.txt requirements-test.txt $(wildcard $(EMULATOR_PRO
 SETUP_HASH := $(shell cat $(SETUP_INPUTS) | sha256sum | cut -c1-16)
 SETUP_STAMP := $(VENV)/.setup-$(SETUP_HASH)
 
-.PHONY: setup demo test release-check
+.PHONY: setup demo test release-check chromium
 
-setup: $(SETUP_STAMP) $(COLLECTION_LINK)
+setup: $(SETUP_STAMP) $(COLLECTION_LINK) chromium
+
+# Headless Chromium renders the fleet report page in its test; nothing to do when it is installed.
+chromium:
+	@tests/tools/install-chromium.sh
 
 demo: setup
 	@tests/tools/demo.sh
