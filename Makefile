@@ -54,6 +54,16 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../.. $@
 
+# Sanity and unit tests on the oldest ansible-core meta/runtime.yml claims and on the newest
+# (tests/tools/test-matrix.sh; venvs in tests/output/matrix). Never part of `make test`.
+.PHONY: test-matrix
+test-matrix: setup
+	@started=$$(date +%s); \
+	tests/tools/test-matrix.sh; \
+	status=$$?; \
+	echo "make test-matrix: total $$(( $$(date +%s) - started ))s"; \
+	exit $$status
+
 # The side-by-side benchmark against azure.azcollection (issue 7); never part of `make test`.
 # Sets up both venvs (this project's, plus matplotlib; the peer's in tests/output/peer-venv), runs
 # tests/bench/compare.py and writes docs/performance.md and docs/performance.png (about half an hour on 2 CPUs).
