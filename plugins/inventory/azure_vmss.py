@@ -232,19 +232,25 @@ cache_timeout: 600
 #        AZURE_VMSS_FAIL_ON_PARTIAL: "false"
 '''
 
+import copy
 import hashlib
 import json
+import os
 import re
 
 from ansible.errors import AnsibleError
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.utils.unsafe_proxy import wrap_var
 from ansible.inventory.group import to_safe_group_name
-from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.vmss.fleet.plugins.module_utils.auth import settings_from_options
+from ansible_collections.vmss.fleet.plugins.module_utils.auth import (
+    apply_credential_file,
+    choose_source,
+    settings_from_options,
+)
 from ansible_collections.vmss.fleet.plugins.module_utils.clients import AzureClients, missing_sdk
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, internal_error, scrub
 from ansible_collections.vmss.fleet.plugins.module_utils.fleet import read_fleet, subscription_scope
@@ -254,10 +260,16 @@ CONFIG_SUFFIXES = ("azure_vmss.yml", "azure_vmss.yaml")
 # hostnames entries that name a record field; anything else is a Jinja2 expression.
 HOSTNAME_FIELDS = ("name", "computer_name", "private_ip", "public_ip", "instance_id", "vm_id")
 
-# Options that decide what is read from Azure, and so which cached listing may be reused.
+# Options that decide what is read from Azure (the scope and the cloud), and so which cached listing may be
+# reused. The credential joins the cache key as a fingerprint (``credential_fingerprint``), never as itself.
 CACHE_SCOPE_OPTIONS = ("subscriptions", "resource_groups", "scale_sets", "orchestration_modes",
-                       "include_instance_view", "subscription_id", "tenant", "client_id", "ad_user", "auth_source",
-                       "profile", "cloud_environment", "base_url", "authority_host")
+                       "include_instance_view", "cloud_environment", "base_url", "authority_host")
+# Who the credential is: nothing secret.
+CREDENTIAL_IDENTITY = ("auth_source", "subscription_id", "tenant", "client_id", "ad_user", "certificate_path",
+                       "federated_token_file", "profile")
+# PBKDF2 rounds of each secret's proof: a cache file's name must not make testing guesses of a password cheap.
+SECRET_HASH_ROUNDS = 100000
+CACHE_FILE_MODE = 0o600
 
 VARIABLE_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)?$")
 
@@ -372,10 +384,61 @@ def failure_report(failures):
     return "Could not read %d %s of the fleet. %s" % (len(failures), noun, " | ".join(parts))
 
 
-def cache_scope(options):
-    """A short stable digest of the options that decide what is read (no secrets among them)."""
-    text = json.dumps(options, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def resolved_credential(settings):
+    """The settings the credential is built from: with a credential file, its profile's values filled in."""
+    resolved = copy.copy(settings)
+    if choose_source(resolved) == "credential_file":
+        apply_credential_file(resolved)
+    return resolved
+
+
+def credential_secrets(settings):
+    """What proves the credential: its secret, its password, its certificate file's content."""
+    secrets = [to_bytes(secret) for secret in settings.secrets()]
+    if settings.certificate_path:
+        try:
+            with open(os.path.expanduser(settings.certificate_path), "rb") as handle:
+                secrets.append(handle.read())
+        except (IOError, OSError):
+            pass  # building the credential reports it
+    return secrets
+
+
+def credential_fingerprint(settings):
+    """A digest of who the credential is and of what proves it, from which neither can be read back.
+
+    The identity (tenant, client id, user...) is hashed; each secret is hashed with PBKDF2-HMAC-SHA256, keyed by
+    the secret, salted with the identity's digest, ``SECRET_HASH_ROUNDS`` rounds.
+    """
+    identity = json.dumps(dict((name, getattr(settings, name)) for name in CREDENTIAL_IDENTITY), sort_keys=True)
+    salt = hashlib.sha256(identity.encode("utf-8")).digest()
+    proofs = [hashlib.pbkdf2_hmac("sha256", secret, salt, SECRET_HASH_ROUNDS)
+              for secret in credential_secrets(settings)]
+    return hashlib.sha256(salt + b"".join(proofs)).hexdigest()
+
+
+def cache_key(scope, fingerprint):
+    """The cache key of a listing: what is read (``scope``: CACHE_SCOPE_OPTIONS' values) and by whom."""
+    text = json.dumps({"scope": scope, "credential": fingerprint}, sort_keys=True, default=str)
+    return "vmss_fleet_azure_vmss_%s" % hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def restrict_cache_file(cache, key):
+    """Owner-only permissions on the file of ``key`` when the cache plugin keeps one file per key (jsonfile and
+    the other file caches write 0644, and no option changes that); True when done."""
+    file_name = getattr(getattr(cache, "_plugin", None), "_get_cache_file_name", None)
+    if file_name is None:
+        return False  # not a file cache (redis, memcached, memory): its own access control applies
+    directory = os.path.dirname(file_name(key))
+    try:
+        # ansible-core 2.19 puts a schema tag between the prefix and the key, earlier releases do not: the file
+        # is the one whose name ends with the key (a digest, so nothing else does).
+        names = [name for name in os.listdir(directory) if name.endswith(key)]
+        for name in names:
+            os.chmod(os.path.join(directory, name), CACHE_FILE_MODE)
+    except (IOError, OSError):
+        return False
+    return bool(names)
 
 
 def validate_options(options):
@@ -433,24 +496,36 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # -- reading, through the cache ------------------------------------------------------------------------
 
     def get_cache_key(self, path):
-        """Keyed on what is read (scope, identity, cloud), not on where the file is: AWX and CI check the
-        file out to a new directory for every run."""
-        return "vmss_fleet_azure_vmss_%s" % cache_scope(
-            dict((name, self.get_option(name)) for name in CACHE_SCOPE_OPTIONS))
+        return self._cache_key(settings_from_options(self.get_option))
+
+    def _cache_key(self, settings):
+        """Keyed on what is read (scope, cloud) and on the credential's fingerprint, not on where the file is:
+        AWX and CI check the file out to a new directory for every run. A wrong secret is another key."""
+        scope = dict((name, self.get_option(name)) for name in CACHE_SCOPE_OPTIONS)
+        return cache_key(scope, credential_fingerprint(resolved_credential(settings)))
 
     def _records(self, path, cache, settings):
         """Records from the cache when allowed and fresh, else from Azure (then cached if complete)."""
         use_cache = self.get_option("cache")
-        key = self.get_cache_key(path)
+        key = self._cache_key(settings) if use_cache else None
         if use_cache and cache:
             try:
-                return self._cache[key]
+                records = self._cache[key]
             except KeyError:
                 pass
+            else:
+                restrict_cache_file(self._cache, key)  # an entry written before the file was made owner-only
+                return records
         records, complete = self._read_from_azure(settings)
         if use_cache and complete:
-            self._cache[key] = records
+            self._store(key, records)
         return records
+
+    def _store(self, key, records):
+        """Write the entry now rather than after ``parse`` (as ansible-core would), to make its file owner-only."""
+        self._cache[key] = records
+        self._cache.set_cache()
+        restrict_cache_file(self._cache, key)
 
     def _read_from_azure(self, settings):
         """(records, complete): fails, or warns naming what is missing, per ``fail_on_partial``."""

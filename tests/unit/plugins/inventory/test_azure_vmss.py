@@ -22,6 +22,7 @@ except ImportError:  # ansible-core < 2.19: every plain string is a trusted temp
 from ansible_collections.vmss.fleet.plugins.inventory import azure_vmss
 from ansible_collections.vmss.fleet.plugins.inventory.azure_vmss import InventoryModule
 from ansible_collections.vmss.fleet.plugins.module_utils import records
+from ansible_collections.vmss.fleet.plugins.module_utils.auth import AuthSettings
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 
 SUB = "00000000-0000-0000-0000-0000000000aa"
@@ -188,10 +189,42 @@ def test_validate_options_names_the_bad_value(options, message):
         azure_vmss.validate_options(options)
 
 
-def test_cache_scope_changes_with_what_is_read_only():
-    base = {"subscriptions": ["a"], "resource_groups": None}
-    assert azure_vmss.cache_scope(base) == azure_vmss.cache_scope(dict(base))
-    assert azure_vmss.cache_scope(base) != azure_vmss.cache_scope(dict(base, resource_groups=["rg"]))
+CREDENTIAL = {"auth_source": "auto", "tenant": "t1", "client_id": "c1", "secret": "s3cret-value-1"}
+
+
+def fingerprint(**changes):
+    return azure_vmss.credential_fingerprint(AuthSettings(dict(CREDENTIAL, **changes)))
+
+
+def test_cache_key_changes_with_what_is_read_and_with_the_credential_only():
+    scope = {"subscriptions": ["a"], "resource_groups": None}
+    key = azure_vmss.cache_key(scope, fingerprint())
+    assert key == azure_vmss.cache_key(dict(scope), fingerprint())
+    assert key != azure_vmss.cache_key(dict(scope, resource_groups=["rg"]), fingerprint())
+    assert key != azure_vmss.cache_key(scope, fingerprint(secret="s3cret-value-2"))
+    assert key.startswith("vmss_fleet_azure_vmss_") and "s3cret" not in key
+
+
+@pytest.mark.parametrize("changes", [
+    {"secret": "another-secret"}, {"client_id": "c2"}, {"tenant": "t2"}, {"subscription_id": "s2"},
+    {"auth_source": "env"}, {"secret": None, "ad_user": "u", "password": "p"},
+])
+def test_credential_fingerprint_tells_credentials_apart(changes):
+    assert fingerprint(**changes) != fingerprint()
+
+
+def test_credential_fingerprint_covers_a_certificates_content(tmp_path):
+    pem = tmp_path / "sp.pem"
+    pem.write_text("first certificate")
+    first = fingerprint(secret=None, certificate_path=str(pem))
+    pem.write_text("second certificate")
+    assert fingerprint(secret=None, certificate_path=str(pem)) != first
+
+
+def test_credential_fingerprint_is_a_digest_not_the_secret():
+    value = fingerprint()
+    assert len(value) == 64 and int(value, 16) >= 0
+    assert "s3cret" not in value
 
 
 # ---------------------------------------------------------------------------
