@@ -181,9 +181,12 @@ notes:
     that fatal (it sets E(ANSIBLE_INVENTORY_UNPARSED_FAILED)); elsewhere set it too, or
     C(unparsed_is_failed = true) in the C([inventory]) section of C(ansible.cfg), so a failed listing fails the
     play.
-  - The cache holds the records that were read, keyed on the options that decide what is read (scope, identity,
-    cloud), not on the file's path. Changes to hostnames, groups, C(compose) or filters apply without a new listing.
-    A listing with missing parts is never cached.
+  - The cache holds the records that were read, keyed on the options that decide what is read (scope, cloud) and
+    on a fingerprint of the credential, not on the file's path. The fingerprint is a digest of the credential's
+    identity and a salted PBKDF2 hash of its secret, password or certificate, never the secret itself; a wrong
+    secret or another principal never gets a cached listing. A cache hit makes no request to Azure. Changes to
+    hostnames, groups, C(compose) or filters apply without a new listing. A listing with missing parts is never
+    cached. A file cache's file (C(ansible.builtin.jsonfile)) is made readable by its owner only.
   - In AWX, set the inventory source's C(enabled_var) to C(vmss_power_state) and C(enabled_value) to
     C(running), so stopped and deallocated VMs stay in the inventory as disabled hosts.
 '''
