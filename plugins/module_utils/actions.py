@@ -23,6 +23,7 @@ import time
 
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import ActionOptions
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import (
+    batch_result,
     batches_of,
     diff_of,
     plan_actions,
@@ -38,7 +39,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import
     warn_unsupported_reimage_options,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
-from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet, select_scale_sets
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet, matches_tags, select_scale_sets
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import describe, is_busy
 
 
@@ -64,7 +65,7 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
     """
     warn = warn or (lambda message: None)
     options = ActionOptions(params)
-    scale_sets = select_scale_sets(compute, options.resource_group, options.scale_sets)
+    scale_sets = _chosen_scale_sets(compute, options)
     listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True)
     listing.raise_failures()
     targets, missing = choose_targets(listing.records, scale_sets, options)
@@ -94,8 +95,7 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
         "missing": missing,
         "waited": [{"instance": record["name"], "was": describe(record)} for record in waited.values()],
         "requests": [request_result(request) for request in requests],
-        "batches": [{"batch": batch[0].batch, "instances": [a.record["name"] for a in batch]}
-                    for batch in batches_of(actions)],
+        "batches": [batch_result(batch) for batch in batches_of(actions)],
         "instances": [after.get(record_key(record), record) for record in targets],
     }
     if want_diff:
@@ -103,6 +103,21 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
     if stopped:
         raise ActionFailed(stopped, result)
     return result
+
+
+def _chosen_scale_sets(compute, options):
+    """The scale sets named (names or globs), narrowed to those carrying ``scale_set_tags``."""
+    named = select_scale_sets(compute, options.resource_group, options.scale_sets)
+    if not options.scale_set_tags:
+        return named
+    tagged = [vmss for vmss in named if matches_tags(vmss, options.scale_set_tags)]
+    if not tagged:
+        raise FleetError("No scale set of %s in resource group '%s' carries the tags %s (their tags: %s). Nothing "
+                         "was done." % (", ".join("'%s'" % name for name in options.scale_sets),
+                                        options.resource_group, options.scale_set_tags,
+                                        "; ".join("%s: %s" % (vmss["name"], vmss.get("tags") or {})
+                                                  for vmss in named)), code="InvalidOptions")
+    return tagged
 
 
 def _execute(run, actions):

@@ -20,8 +20,13 @@ description:
     identifier fails the task, listing all of them, and nothing is touched.
   - Uniform instances get one scale-set request per batch (C(instanceIds)); Flexible members one single-VM
     request each, at most O(max_parallel) in flight.
-  - Progress is read with the same paged list requests as M(vmss.fleet.instance_info) (one per scale set per
-    poll, instance views included), never one request per VM.
+  - Each request's long-running operation is followed to its end through Azure's operation status (azure-core's
+    poller). Once a batch's operations are over, one read of its scale sets (the same paged list requests as
+    M(vmss.fleet.instance_info), instance views included) judges every instance; only instances not done yet
+    (health still coming, an operation that could not be followed) are read again, every O(polling_interval)
+    seconds. Never one request per VM for reading.
+  - Several scale sets can roll side by side (O(max_parallel_sets)), each in batches of its own, with one failure
+    count (O(max_failed)) for the whole fleet.
   - An instance that already has an operation in progress (provisioning C(updating), power C(starting),
     C(stopping), C(deallocating)) is waited on first and never sent a second request while busy. If the operation
     in flight already did the job (it ended running for O(state=restarted), it reimaged the OS disk for
@@ -40,10 +45,17 @@ options:
         the task.
       - With several scale sets, O(instances) may mix Uniform and Flexible identifiers. A Uniform instance ID
         that exists in two of them is ambiguous; give the VM name then.
+      - V("*") with O(scale_set_tags) chooses the scale sets by their tags.
     type: list
     elements: str
     required: true
     aliases: [scale_sets]
+  scale_set_tags:
+    description:
+      - Only the scale sets of O(scale_set) that carry all these tags. A tag given with an empty value only needs
+        to be present. When no scale set carries them, the task fails naming each set's tags.
+    type: dict
+    version_added: 0.2.0
   instances:
     description:
       - The instances to act on, in order. Uniform instance IDs, Uniform VM names and Flexible VM names may be
@@ -120,9 +132,23 @@ options:
     default: 0
   max_parallel:
     description:
-      - The most single-VM requests (Flexible members) in flight at once. A Uniform batch is one request.
+      - The most single-VM operations (Flexible members) in flight at once, in each scale set. An operation is in
+        flight from its request until Azure reports it over. A Uniform batch is one request.
     type: int
     default: 10
+  max_parallel_sets:
+    description:
+      - Roll several scale sets side by side, at most this many at once.
+      - With it, each scale set is cut into batches of its own (O(batch_size) of that set's targets, numbered
+        from 1 in each set, and RV(batches[].scale_set) names the set). When one set's batch is done, that set's next
+        batch starts, whatever the other sets are doing. O(max_failed) counts the failures of the whole fleet;
+        once there are more, or a batch stops at O(wait_timeout), no further batch starts in any set, and the
+        batches already running are followed to their end and reported.
+      - Without it, the targets of all the scale sets form one sequence cut into batches (a batch may span
+        scale sets), one batch at a time.
+      - O(pause) is the pause between two batches of the same scale set.
+    type: int
+    version_added: 0.2.0
   wait:
     description:
       - Wait for each batch to finish before the next one starts and before the task returns.
@@ -150,9 +176,10 @@ options:
       - Sent for Uniform instances only. Azure's single-VM reimage (Flexible members) has no such parameter.
     type: bool
 notes:
-  - O(polling_interval) has the meaning azure-core gives it for long-running operations. A batch is re-read
-    as often as Azure's answer to its requests asks (C(Retry-After)), or every O(polling_interval) seconds when
-    it does not say; instances that were already busy are re-read every O(polling_interval) seconds.
+  - O(polling_interval) has the meaning azure-core gives it for long-running operations. The status of each
+    operation is polled as often as Azure's answers ask (C(Retry-After)), or every O(polling_interval) seconds when
+    they do not say. Instances read again after their operation (health still coming) and instances that were
+    already busy are read every O(polling_interval) seconds.
   - A read that fails while the module waits (throttling, a server error, no answer) is tried again at the next
     poll, until O(wait_timeout). When the run stops after requests were sent, for whatever reason, the failure
     still carries RV(actions), RV(requests) and C(changed), with each instance's outcome so far.
@@ -161,6 +188,9 @@ notes:
     request once more for the others.
   - In check mode nothing is written. RV(actions), RV(batches) and RV(requests) are the plan a real run follows
     (for instances that are busy when the check runs, a real run decides after waiting for them).
+  - A request's operation that Azure reports failed fails its instances, with Azure's reason, unless the read
+    after it shows the instance done. An operation whose status cannot be read (Azure busy or unreachable after
+    azure-core's retries) is judged from the listing instead, until O(wait_timeout).
   - For a rolling update with tasks before and after each batch (draining a load balancer, a smoke test), use the
     role C(vmss.fleet.rolling_update).
 extends_documentation_fragment:
@@ -223,6 +253,18 @@ EXAMPLES = r'''
     health_check: true
     max_failed: 1
     pause: 60
+
+- name: Restart every scale set tagged role=web, both modes, three sets at a time, 10% of each set per batch
+  vmss.fleet.instance:
+    resource_group: rg-web
+    scale_set: "*"
+    scale_set_tags:
+      role: web
+    all_instances: true
+    state: restarted
+    batch_size: 10%
+    max_parallel_sets: 3
+    max_failed: 2
 
 - name: Preview the plan without changing anything
   vmss.fleet.instance:
@@ -309,7 +351,10 @@ waited:
   elements: dict
   sample: [{"instance": "web-uniform_4", "was": "power starting, provisioning updating"}]
 batches:
-  description: The batches, each with its number and the VM names in it.
+  description:
+    - The batches, each with its number and the VM names in it.
+    - With O(max_parallel_sets), the batches of each scale set, numbered from 1 in each set, with the set's name
+      in C(scale_set).
   returned: always
   type: list
   elements: dict

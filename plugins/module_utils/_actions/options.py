@@ -39,6 +39,8 @@ ARGUMENT_SPEC = dict(
     health_check=dict(type="bool", default=True),
     max_failed=dict(type="int", default=0),
     max_parallel=dict(type="int", default=10),
+    max_parallel_sets=dict(type="int"),
+    scale_set_tags=dict(type="dict"),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
     temp_disk=dict(type="bool"),
@@ -96,6 +98,8 @@ class ActionOptions(object):
         self.health_check = params["health_check"]
         self.max_failed = params["max_failed"]
         self.max_parallel = params["max_parallel"]
+        self.max_parallel_sets = params.get("max_parallel_sets")
+        self.scale_set_tags = params.get("scale_set_tags")
         self.wait = params["wait"]
         self.wait_timeout = params["wait_timeout"]
         self.poll_interval = params["polling_interval"]
@@ -130,6 +134,8 @@ class ActionOptions(object):
         problems = []
         if self.max_parallel < 1:
             problems.append("max_parallel must be 1 or more, got %d" % self.max_parallel)
+        if self.max_parallel_sets is not None and self.max_parallel_sets < 1:
+            problems.append("max_parallel_sets must be 1 or more, got %d" % self.max_parallel_sets)
         if self.max_failed < 0:
             problems.append("max_failed must be 0 or more, got %d" % self.max_failed)
         if self.pause < 0:

@@ -31,11 +31,12 @@ REST_ACTION = {"start": "start", "restart": "restart", "reimage": "reimage", "po
 class PlannedAction(object):
     """One instance, the operation it gets, its batch, and how it went."""
 
-    def __init__(self, record, operation, reason, batch):
+    def __init__(self, record, operation, reason, batch, lane=None):
         self.record = record
         self.operation = operation
         self.reason = reason
         self.batch = batch
+        self.lane = lane        # the scale set whose own batches this belongs to (max_parallel_sets), or None
         self.outcome = "planned"
         self.started = None
         self.finished = None
@@ -154,10 +155,16 @@ def plan_actions(targets, options, waited=None, unsettled=(), booted=()):
     ``waited`` maps the key of an instance that was busy (and waited on) to its record from before the wait;
     ``unsettled`` holds keys of busy instances that were not waited on (check mode); ``booted`` the keys of
     waited instances seen booting during the wait.
+
+    Without ``max_parallel_sets`` the targets form one sequence cut into batches (a batch may span scale sets).
+    With it, each scale set is cut into batches of its own (``batch_size`` of that set's targets), numbered from
+    1 in each set: the sets roll side by side.
     Returns (actions, skipped): PlannedActions in order with batch numbers, and ``{instance, reason}`` dicts.
     """
     waited = waited or {}
-    size = batch_length(options.batch_size, len(targets))
+    per_set = options.max_parallel_sets is not None
+    sizes = _batch_sizes(targets, options.batch_size, per_set)
+    counts = {}
     actions, skipped = [], []
     for record in targets:
         key = record_key(record)
@@ -172,9 +179,23 @@ def plan_actions(targets, options, waited=None, unsettled=(), booted=()):
             operation, reason = decide(record, options.state, options.since)
         if operation is None:
             skipped.append(_skip(record, reason))
-        else:
-            actions.append(PlannedAction(record, operation, reason, len(actions) // size + 1))
+            continue
+        lane = record["scale_set_id"].lower() if per_set else None
+        position = counts.get(lane, 0)
+        counts[lane] = position + 1
+        actions.append(PlannedAction(record, operation, reason, position // sizes[lane] + 1, lane))
     return actions, skipped
+
+
+def _batch_sizes(targets, batch_size, per_set):
+    """Instances per batch, by lane: one size for all targets, or one per scale set (of that set's targets)."""
+    if not per_set:
+        return {None: batch_length(batch_size, len(targets))}
+    counts = {}
+    for record in targets:
+        lane = record["scale_set_id"].lower()
+        counts[lane] = counts.get(lane, 0) + 1
+    return dict((lane, batch_length(batch_size, count)) for lane, count in counts.items())
 
 
 def _skip(record, reason):
@@ -183,13 +204,37 @@ def _skip(record, reason):
 
 
 def batches_of(actions):
-    """``[[action, ...], ...]`` in batch order."""
-    batches = []
+    """``[[action, ...], ...]`` in batch order (per scale set, the sets in the order they first appear)."""
+    batches, by_lane_and_number = [], {}
     for action in actions:
-        if len(batches) < action.batch:
-            batches.append([])
-        batches[action.batch - 1].append(action)
-    return batches
+        group = (action.lane, action.batch)
+        if group not in by_lane_and_number:
+            by_lane_and_number[group] = []
+            batches.append(by_lane_and_number[group])
+        by_lane_and_number[group].append(action)
+    lanes = []
+    for batch in batches:
+        if batch[0].lane not in lanes:
+            lanes.append(batch[0].lane)
+    return sorted(batches, key=lambda batch: (lanes.index(batch[0].lane), batch[0].batch))
+
+
+def lanes_of(actions):
+    """The batches of each lane (scale set), lanes in order: ``[[batch, ...], ...]``."""
+    lanes = []
+    for batch in batches_of(actions):
+        if not lanes or lanes[-1][0][0].lane != batch[0].lane:
+            lanes.append([])
+        lanes[-1].append(batch)
+    return lanes
+
+
+def batch_result(batch):
+    """A batch as the module returns it; batches of one scale set's own sequence name it."""
+    result = {"batch": batch[0].batch, "instances": [action.record["name"] for action in batch]}
+    if batch[0].lane is not None:
+        result["scale_set"] = batch[0].record["scale_set"]
+    return result
 
 
 def plan_requests(batch):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vmss.fleet contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The only writes: one POST per planned request, sent without polling (the batch is watched by listing)."""
+"""The only writes: one POST per planned request; its long-running operation is followed by azure-core's poller."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -29,12 +29,8 @@ def request_body(request, reimage_options):
     return None
 
 
-def send_request(compute, request, reimage_options):
-    """POST one operation without polling it: the batch is watched through the listing instead.
-
-    Returns the seconds Azure's answer asks a client to wait before looking at the operation again
-    (``Retry-After``), or None when it does not say.
-    """
+def _operation_call(compute, request, reimage_options):
+    """The SDK method of a planned request and its keyword arguments."""
     operation = request["operation"]
     body = request_body(request, reimage_options)
     if request["scope"] == "scale_set":
@@ -44,7 +40,24 @@ def send_request(compute, request, reimage_options):
     else:
         operations = compute.virtual_machines
         args = {"parameters": body} if operation == "reimage" else {}
-    method = getattr(operations, "begin_" + operation)
+    return getattr(operations, "begin_" + operation), args
+
+
+def _refusal(exc, request):
+    error = from_azure(exc, "requesting %s of %s" % (request["operation"], ", ".join(request["instances"])))
+    if error.code == "ResponseFailed":
+        # Sent, but the answer was lost; azure-core never resends a POST, and neither does this module.
+        error.message += " The request may have been carried out: check the instance before acting on it again."
+    return error
+
+
+def send_request(compute, request, reimage_options):
+    """POST one operation without polling it (``wait: false``).
+
+    Returns the seconds Azure's answer asks a client to wait before looking at the operation again
+    (``Retry-After``), or None when it does not say.
+    """
+    method, args = _operation_call(compute, request, reimage_options)
     answered = {}
 
     def keep_retry_after(response):
@@ -54,12 +67,21 @@ def send_request(compute, request, reimage_options):
         method(request["resource_group"], request["name"], polling=False, raw_response_hook=keep_retry_after,
                **args)
     except Exception as exc:
-        error = from_azure(exc, "requesting %s of %s" % (operation, ", ".join(request["instances"])))
-        if error.code == "ResponseFailed":
-            # Sent, but the answer was lost; azure-core never resends a POST, and neither does this module.
-            error.message += " The request may have been carried out: check the instance before acting on it again."
-        raise error
+        raise _refusal(exc, request)
     return retry_after_seconds(answered.get("retry_after"))
+
+
+def begin_request(compute, request, reimage_options, polling_interval):
+    """POST one operation and return azure-core's poller of it: the operation itself says when it is done.
+
+    The poller follows Azure's ``Azure-AsyncOperation`` / ``Location`` headers at the pace ``Retry-After``
+    asks, or every ``polling_interval`` seconds when the answer does not say. A refused POST raises FleetError.
+    """
+    method, args = _operation_call(compute, request, reimage_options)
+    try:
+        return method(request["resource_group"], request["name"], polling_interval=polling_interval, **args)
+    except Exception as exc:
+        raise _refusal(exc, request)
 
 
 def retry_after_seconds(value):

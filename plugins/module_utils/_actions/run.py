@@ -7,19 +7,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
 
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import batches_of, plan_requests
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import is_stale_batch, send_request
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import lanes_of, plan_requests
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import (
+    begin_request,
+    is_stale_batch,
+    send_request,
+)
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import record_key
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch, counts_as_failure
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
 from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import run_bounded
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
     Waiter,
     describe,
     failure_message,
+    has_failed,
     is_busy,
     is_settled,
     is_transient,
@@ -93,56 +99,105 @@ class ActionRun(object):
     # -- batches ----------------------------------------------------------------------------------------------
 
     def execute(self, actions):
-        """Run the batches in order. Returns None, or the reason the run stopped early."""
+        """Run the batches: one sequence, or each scale set's own batches with at most max_parallel_sets
+        sets rolling at once. One failure count for the whole fleet: once it passes max_failed, or a batch
+        stops (wait_timeout, a read that failed), no further batch starts in any set.
+        Returns None, or the reason the run stopped early."""
         self.remember(action.record for action in actions)
-        failed = []
-        batches = batches_of(actions)
-        for number, batch in enumerate(batches, 1):
-            if number > 1 and self.options.pause:
-                self.sleep(self.options.pause)
-            interval = self.send_batch(batch)
-            if self.options.wait:
-                stopped = self.wait_for_batch(batch, interval)
-                if stopped:
-                    self._not_started(batches[number:])
-                    return stopped
-            failed.extend(action for action in batch if counts_as_failure(action, self.options.allow_missing))
-            if len(failed) > self.options.max_failed:
-                self._not_started(batches[number:])
-                return self._too_many_failures(failed, number, len(batches))
-        if failed:
+        self._failed, self._trip, self._stopped = [], None, None
+        self._lock = threading.Lock()
+        run_bounded(self._roll, lanes_of(actions), self.options.max_parallel_sets or 1)
+        if self._trip is not None:
+            return self._too_many_failures()
+        if self._stopped is not None:
+            return self._stopped
+        if self._failed:
             self.warn("%d instance(s) failed, within max_failed (%d): %s" % (
-                len(failed), self.options.max_failed, describe_failures(failed)))
+                len(self._failed), self.options.max_failed, describe_failures(self._failed)))
         return None
 
+    def _roll(self, batches):
+        """One lane's batches in order, until the lane ends or the fleet-wide run stops."""
+        for index, batch in enumerate(batches):
+            if self._trip is not None or self._stopped is not None:
+                self._not_started(batches[index:])
+                return
+            if index and self.options.pause:
+                self.sleep(self.options.pause)
+            stopped = self.run_batch(batch)
+            failures = [action for action in batch if counts_as_failure(action, self.options.allow_missing)]
+            with self._lock:
+                self._failed.extend(failures)
+                if stopped is not None and self._stopped is None:
+                    self._stopped = stopped
+                if len(self._failed) > self.options.max_failed and self._trip is None:
+                    self._trip = (batch, len(batches))
+            if stopped is not None or self._trip is not None:
+                self._not_started(batches[index + 1:])
+                return
+
+    def run_batch(self, batch):
+        """Send a batch; with ``wait``, follow it to its end and judge each instance. Returns why the run
+        stops, or None."""
+        if not self.options.wait:
+            self.send_batch(batch)
+            return None
+        deadline = self.clock() + self.options.wait_timeout
+        ended = self.follow_batch(batch, deadline)
+        return self.wait_for_batch(batch, deadline, ended)
+
     def send_batch(self, batch):
-        """Send a batch's requests, at most max_parallel in flight; a refused request fails its instances.
-
-        Returns how many seconds to wait between polls of the batch: what Azure's answers asked for
-        (``Retry-After``), else ``polling_interval``, the meaning azure-core's own pollers give both.
-        """
+        """Send a batch's requests without following them (``wait: false``), at most max_parallel at once."""
         def send(request):
-            started = utc_timestamp()
-            for action in request["actions"]:
-                action.started = started
-            try:
-                retry_after = send_request(self.compute, request, self.options.reimage)
-            except FleetError as exc:
-                self._refused(request, exc)
-                return None
-            for action in request["actions"]:
-                action.accepted, action.outcome = True, "requested"
-            return retry_after
+            return send_request(self.compute, request, self.options.reimage)
 
-        asked = [seconds for seconds in run_bounded(send, plan_requests(batch), self.options.max_parallel)
-                 if seconds]
-        return max(asked) if asked else self.options.poll_interval
+        run_bounded(lambda request: self._send(request, send), plan_requests(batch), self.options.max_parallel)
 
-    def _refused(self, request, error):
+    def follow_batch(self, batch, deadline):
+        """Send the batch's requests and follow each operation to its end with azure-core's poller, at most
+        max_parallel operations in flight. Returns ``{key: (how it ended, Azure's error message)}`` where how is
+        ``succeeded``, ``failed`` (the operation reports it), ``pending`` (not over by the deadline) or
+        ``unknown`` (the operation could not be followed: the listing tells)."""
+        ended = {}
+
+        def begin(request):
+            return begin_request(self.compute, request, self.options.reimage, self.options.poll_interval)
+
+        def follow(request):
+            sent = self._send(request, begin)
+            if sent is None:
+                return
+            accepted, poller = sent
+            end = operation_end(poller, deadline - self.clock())
+            for action in accepted["actions"]:
+                ended[action.key] = end
+
+        run_bounded(follow, plan_requests(batch), self.options.max_parallel)
+        return ended
+
+    def _send(self, request, send):
+        """Send one request: (the request Azure accepted, what ``send`` returned), or None when refused."""
+        started = utc_timestamp()
+        for action in request["actions"]:
+            action.started = started
+        try:
+            answer = send(request)
+        except FleetError as exc:
+            return self._refused(request, exc, send)
+        self._accepted(request["actions"])
+        return request, answer
+
+    @staticmethod
+    def _accepted(actions):
+        for action in actions:
+            action.accepted, action.outcome = True, "requested"
+
+    def _refused(self, request, error, send):
         """A refused request fails its instances, except those Azure no longer has: they are gone.
 
         A Uniform batch naming one instance that was scaled in is refused as a whole (400 InvalidParameter on
         instanceIds); the others did not get the operation, so they are sent it once more without the gone ones.
+        Returns what ``_send`` returns for that second request, or None.
         """
         gone = []
         if request["scope"] == "vm" and error.status == 404:
@@ -160,15 +215,15 @@ class ActionRun(object):
                                    ", ".join(a.record["instance_id"] for a in rest)))
             resend = plan_requests(rest)[0]
             try:
-                send_request(self.compute, resend, self.options.reimage)
+                answer = send(resend)
             except FleetError as exc:
                 error = exc
             else:
-                for action in rest:
-                    action.accepted, action.outcome = True, "requested"
-                return
+                self._accepted(rest)
+                return resend, answer
         for action in rest:
             self._mark(action, "failed", error.message)
+        return None
 
     def _not_listed(self, actions):
         """The actions whose instances a fresh read no longer lists (none when the read fails)."""
@@ -182,26 +237,40 @@ class ActionRun(object):
     def _mark(action, outcome, error):
         action.outcome, action.error, action.finished = outcome, error, utc_timestamp()
 
-    def wait_for_batch(self, batch, interval=None):
-        """Wait until every accepted instance of the batch is done; returns why the run stops, or None."""
+    def wait_for_batch(self, batch, deadline, ended=None):
+        """Judge every accepted instance of the batch from one read once its operations ended; re-read every
+        polling_interval only what is not done yet (health still coming, an operation that could not be
+        followed). Returns why the run stops, or None."""
+        ended = ended or {}
         accepted = [action for action in batch if action.accepted]
         if not accepted:
             return None
         watch = BatchWatch(accepted, self.options.health_check)
-        outcome = self.waiter(interval).wait([action.key for action in accepted], watch.verdict)
+        watch.operation_ended(key for key, (how, _error) in ended.items() if how == "succeeded")
+        failed_operations = dict((key, error) for key, (how, error) in ended.items() if how == "failed")
+
+        def verdict(key, record):
+            found = watch.verdict(key, record)
+            if found is None and key in failed_operations and is_settled(record):
+                return "failed"     # Azure says the operation failed, though the instance does not show it
+            return found
+
+        waiter = Waiter(self.read, max(0.0, deadline - self.clock()), self.options.poll_interval,
+                        clock=self.clock, sleep=self.sleep)
+        outcome = waiter.wait([action.key for action in accepted], verdict)
         by_key = dict((action.key, action) for action in accepted)
-        for key, (verdict, record, finished) in outcome.done.items():
+        for key, (found, record, finished) in outcome.done.items():
             action = by_key[key]
-            action.outcome, action.finished = verdict, finished
-            if verdict == "failed":
-                action.error = failure_message(record)
-            elif verdict == "gone":
+            action.outcome, action.finished = found, finished
+            if found == "failed":
+                action.error = failure_message(record) if has_failed(record) else failed_operations.get(key)
+            elif found == "gone":
                 action.error = "the instance is no longer listed in its scale set"
         if outcome.read_error is not None and outcome.pending:
             # Requested and accepted; whether it finished is unknown, so the outcome stays "requested".
             names = ", ".join(sorted(by_key[key].record["name"] for key in outcome.pending))
-            return ("Could not read the progress of batch %d (%s); its requests were accepted, their outcome is "
-                    "unknown for %s" % (batch[0].batch, outcome.read_error.message.rstrip("."), names))
+            return ("Could not read the progress of %s (%s); its requests were accepted, their outcome is "
+                    "unknown for %s" % (batch_name(batch), outcome.read_error.message.rstrip("."), names))
         still_running = []
         for key, record in outcome.pending.items():
             action = by_key[key]
@@ -216,8 +285,8 @@ class ActionRun(object):
             pending = dict((key, outcome.pending[key]) for key in still_running)
             report = "; ".join("%s (%s)" % (by_key[key].record["name"], describe(record))
                                for key, record in sorted(pending.items()))
-            return ("wait_timeout (%ss) exceeded in batch %d; still pending: %s"
-                    % (self.options.wait_timeout, batch[0].batch, report))
+            return ("wait_timeout (%ss) exceeded in %s; still pending: %s"
+                    % (self.options.wait_timeout, batch_name(batch), report))
         return None
 
     def _not_started(self, batches):
@@ -226,9 +295,33 @@ class ActionRun(object):
                 if action.outcome == "planned":
                     action.outcome = "not_started"
 
-    def _too_many_failures(self, failed, number, total):
-        return ("Stopped after batch %d of %d: %d instance(s) failed, more than max_failed (%d): %s"
-                % (number, total, len(failed), self.options.max_failed, describe_failures(failed)))
+    def _too_many_failures(self):
+        batch, total = self._trip
+        return ("Stopped after %s of %d: %d instance(s) failed, more than max_failed (%d): %s"
+                % (batch_name(batch), total, len(self._failed), self.options.max_failed,
+                   describe_failures(self._failed)))
+
+
+def operation_end(poller, timeout):
+    """How an operation followed by azure-core's poller ended within ``timeout`` seconds:
+    (``succeeded`` | ``failed`` | ``pending`` | ``unknown``, Azure's error message or None)."""
+    try:
+        poller.wait(timeout=max(0.0, timeout))
+    except Exception as exc:  # the poller re-raises whatever ended its polling
+        error = from_azure(exc, "following the operation")
+        if error.status != 200:
+            return "unknown", None   # a status request failed; the listing tells what happened
+        # Azure answered the status request with status Failed: the operation failed, for the reason it gives.
+        reason = getattr(getattr(exc, "error", None), "message", None) or error.message
+        return "failed", "the operation failed: %s" % reason
+    return ("succeeded", None) if poller.done() else ("pending", None)
+
+
+def batch_name(batch):
+    """``batch 2``, or ``batch 2 of scale set 'web'`` for a scale set's own batches."""
+    if batch[0].lane is None:
+        return "batch %d" % batch[0].batch
+    return "batch %d of scale set '%s'" % (batch[0].batch, batch[0].record["scale_set"])
 
 
 def _read_failure(errors):

@@ -38,6 +38,11 @@ class BatchWatch(object):
         self.actions = dict((action.key, action) for action in actions)
         self.health_check = health_check
         self.seen_busy = set()
+        self.ended = set()      # keys whose operation Azure reported succeeded
+
+    def operation_ended(self, keys):
+        """The operation of these instances is over (its poller said so), whatever their records show."""
+        self.ended.update(keys)
 
     def verdict(self, key, record):
         action = self.actions[key]
@@ -63,8 +68,9 @@ class BatchWatch(object):
                 and not has_failed(record) and record["power_state"] == RESULT_POWER[action.operation])
 
     def _progressed(self, action, record):
-        # Either the instance was seen busy since the request, or its state moved on from before it.
-        return action.key in self.seen_busy or _fingerprint(record) != _fingerprint(action.record)
+        # Azure said the operation ended, the instance was seen busy since the request, or its state moved on.
+        return (action.key in self.ended or action.key in self.seen_busy
+                or _fingerprint(record) != _fingerprint(action.record))
 
 
 def _fingerprint(record):

@@ -426,13 +426,35 @@ def test_batch_watch_without_health_check_and_on_failure():
 # Running batches against a fake compute client
 # ---------------------------------------------------------------------------
 
-class FakeOperations(object):
-    """Records begin_* calls; tracks how many were in flight at once."""
+class FakePoller(object):
+    """What azure-core's LROPoller offers the run: wait(timeout), done(); ``error`` is what polling raised.
+    The operation counts as in flight until it is waited on."""
 
-    def __init__(self, refuse=(), delay=0.0):
+    def __init__(self, operations, error=None, ends=True):
+        self.operations = operations
+        self.error = error
+        self.ends = ends
+
+    def wait(self, timeout=None):
+        time.sleep(self.operations.delay)
+        with self.operations.lock:
+            self.operations.in_flight -= 1
+        if self.error is not None:
+            raise self.error
+
+    def done(self):
+        return self.ends
+
+
+class FakeOperations(object):
+    """Records begin_* calls; tracks how many operations were in flight at once (sent and not yet over)."""
+
+    def __init__(self, refuse=(), delay=0.0, poll_error=None, ends=True):
         self.calls = []
         self.refuse = refuse
         self.delay = delay
+        self.poll_error = poll_error
+        self.ends = ends
         self.in_flight = 0
         self.most_in_flight = 0
         self.lock = threading.Lock()
@@ -442,15 +464,16 @@ class FakeOperations(object):
             raise AttributeError(name)
 
         def begin(group, name_, polling=True, **kwargs):
+            kwargs.pop("polling_interval", None)
             with self.lock:
+                self.calls.append((name, name_, kwargs, polling))
+                if name_ in self.refuse:
+                    raise FleetError("refused %s" % name_, status=409, code="OperationNotAllowed")
+                if polling is False:
+                    return None
                 self.in_flight += 1
                 self.most_in_flight = max(self.most_in_flight, self.in_flight)
-                self.calls.append((name, name_, kwargs, polling))
-            time.sleep(self.delay)
-            with self.lock:
-                self.in_flight -= 1
-            if name_ in self.refuse:
-                raise FleetError("refused %s" % name_, status=409, code="OperationNotAllowed")
+            return FakePoller(self, self.poll_error, self.ends)
         return begin
 
 
@@ -490,7 +513,7 @@ def test_run_sends_one_uniform_request_per_batch_and_waits_for_each():
     assert run.execute(planned) is None
     calls = compute.virtual_machine_scale_sets.calls
     assert [(c[0], c[2]["vm_instance_i_ds"]["instanceIds"], c[3]) for c in calls] == [
-        ("begin_restart", ["1", "2", "3"], False), ("begin_restart", ["4", "5", "6"], False)]
+        ("begin_restart", ["1", "2", "3"], True), ("begin_restart", ["4", "5", "6"], True)]
     assert run.clock() == 7   # one pause, between the two batches
     assert all(a.outcome == "succeeded" and a.started and a.finished for a in planned)
 
@@ -640,33 +663,160 @@ def test_allow_missing_lists_unknown_identifiers_instead_of_failing():
     assert [r["name"] for r in chosen] == ["web_1"] and missing == ["2"]
 
 
-class AnswersRetryAfter(FakeOperations):
-    """Accepts every request with the ``Retry-After`` Azure may put on a 202."""
+class StatusError(Exception):
+    """What azure-core raises when polling ends: the status request's answer (200: the operation failed)."""
 
-    def __init__(self, seconds):
-        super(AnswersRetryAfter, self).__init__()
-        self.seconds = seconds
-
-    def __getattr__(self, name):
-        begin = super(AnswersRetryAfter, self).__getattr__(name)
-
-        def answer(group, name_, polling=True, raw_response_hook=None, **kwargs):
-            begin(group, name_, polling, **kwargs)
-            headers = {"Retry-After": self.seconds} if self.seconds is not None else {}
-            raw_response_hook(type("Answer", (), {"http_response": type("Http", (), {"headers": headers})})())
-        return answer
+    def __init__(self, status_code, message):
+        super(StatusError, self).__init__(message)
+        self.status_code = status_code
+        self.message = message
 
 
-@pytest.mark.parametrize("retry_after, pause", [("7", 7), (None, 1), ("0", 1), ("Wed, 21 Oct 2026 07:28:00 GMT", 1)])
-def test_a_batch_is_polled_as_azure_asks_else_every_polling_interval(retry_after, pause):
+def counting(read):
+    calls = []
+
+    def counted(keys):
+        calls.append(sorted(keys))
+        return read(keys)
+    return counted, calls
+
+
+def test_a_batch_whose_operation_ended_is_judged_from_one_read():
+    targets = [record("web_1"), record("web_2")]
+    opts = options()
+    planned = plan_actions(targets, opts)[0]
+    run = make_run(FakeCompute(), opts, planned)
+    run.read, reads = counting(run.read)
+    assert run.execute(planned) is None
+    assert len(reads) == 1 and run.clock() == 0      # no poll of the listing, no sleep
+    assert [a.outcome for a in planned] == ["succeeded", "succeeded"]
+
+
+def test_health_still_coming_is_re_read_every_polling_interval():
+    targets = [record("web_1", health="healthy")]
+    opts = options(polling_interval=3)
+    planned = plan_actions(targets, opts)[0]
+    run = make_run(FakeCompute(), opts, planned)
+    initializing = record("web_1", health="initializing", last_op="2026-11-22T00:00:00Z")
+    answers = iter([initializing, initializing, record("web_1", health="healthy", last_op="2026-11-22T00:00:00Z")])
+    run.read, reads = counting(lambda keys: {planned[0].key: next(answers)})
+    assert run.execute(planned) is None
+    assert len(reads) == 3 and run.clock() == 6 and planned[0].outcome == "succeeded"
+
+
+def test_an_operation_azure_reports_failed_fails_its_instance_with_azures_reason():
     targets = [record("web_1")]
-    opts = options()                       # polling_interval 1
+    opts = options()
+    planned = plan_actions(targets, opts)[0]
+    compute = FakeCompute(poll_error=StatusError(200, "The operation 'restart' failed: OSProvisioningTimedOut."))
+    run = make_run(compute, opts, planned)
+    run.read = lambda keys: {planned[0].key: targets[0]}     # the instance shows nothing of it
+    stopped = run.execute(planned)
+    assert planned[0].outcome == "failed" and "OSProvisioningTimedOut" in planned[0].error
+    assert "web_1 (batch 1, restart): failed" in stopped
+
+
+def test_an_operation_that_cannot_be_followed_is_judged_by_the_listing():
+    targets = [record("web_1")]
+    opts = options(polling_interval=2)
+    planned = plan_actions(targets, opts)[0]
+    run = make_run(FakeCompute(poll_error=StatusError(503, "Service Unavailable")), opts, planned)
+    done = settled_after(planned)
+    answers = iter([{planned[0].key: targets[0]}])          # the first read still shows the old state
+    run.read, reads = counting(lambda keys: next(answers, None) or done(keys))
+    assert run.execute(planned) is None
+    assert len(reads) == 2 and run.clock() == 2 and planned[0].outcome == "succeeded"
+
+
+def test_an_operation_not_over_at_wait_timeout_is_reported_pending():
+    targets = [record("web_1")]
+    opts = options(wait_timeout=0)
+    planned = plan_actions(targets, opts)[0]
+    run = make_run(FakeCompute(ends=False), opts, planned)
+    run.read = lambda keys: {planned[0].key: record("web_1", power="starting", provisioning="updating")}
+    stopped = run.execute(planned)
+    assert stopped.startswith("wait_timeout (0s) exceeded in batch 1")
+    assert planned[0].outcome == "timed_out"
+
+
+def test_without_wait_requests_are_sent_and_not_followed():
+    targets = [record("web_1"), record("web_2")]
+    opts = options(wait=False, batch_size="1")
     planned = plan_actions(targets, opts)[0]
     compute = FakeCompute()
-    compute.virtual_machine_scale_sets = AnswersRetryAfter(retry_after)
     run = make_run(compute, opts, planned)
-    done = settled_after(planned)
-    readings = iter([{planned[0].key: record("web_1", power="starting", provisioning="updating")}])
-    run.read = lambda keys: next(readings, None) or done(keys)
+    run.read, reads = counting(run.read)
     assert run.execute(planned) is None
-    assert run.clock() == pause
+    assert [c[3] for c in compute.virtual_machine_scale_sets.calls] == [False, False] and reads == []
+    assert [a.outcome for a in planned] == ["requested", "requested"]
+
+
+# ---------------------------------------------------------------------------
+# Many scale sets: each its own batches, max_parallel_sets at once, one failure count
+# ---------------------------------------------------------------------------
+
+def fleet_targets(sets=("a", "b", "c"), per_set=4):
+    return [record("%s_%d" % (name, n), scale_set=name) for name in sets for n in range(per_set)]
+
+
+def test_with_max_parallel_sets_each_scale_set_gets_its_own_numbered_batches():
+    targets = fleet_targets(per_set=4) + [record("d_0", scale_set="d")]
+    actions_ = plan_actions(targets, options(batch_size="50%", max_parallel_sets=2))[0]
+    assert [(a.record["name"], a.batch) for a in actions_ if a.record["scale_set"] in ("a", "d")] == [
+        ("a_0", 1), ("a_1", 1), ("a_2", 2), ("a_3", 2), ("d_0", 1)]
+    batches = [actions.batch_result(batch) for batch in actions.batches_of(actions_)]
+    assert batches[:3] == [{"batch": 1, "scale_set": "a", "instances": ["a_0", "a_1"]},
+                           {"batch": 2, "scale_set": "a", "instances": ["a_2", "a_3"]},
+                           {"batch": 1, "scale_set": "b", "instances": ["b_0", "b_1"]}]
+    # Without it, one sequence of batches over all targets, as before.
+    legacy = plan_actions(targets, options(batch_size="50%"))[0]
+    assert [a.batch for a in legacy] == [1] * 6 + [2] * 6 + [3] and "scale_set" not in actions.batch_result([legacy[0]])
+
+
+class SlowReads(object):
+    """A reader that holds each read until ``wanted`` reads run at once (or a second passes), and counts the
+    most that ran at once."""
+
+    def __init__(self, done, wanted):
+        self.done = done
+        self.wanted = wanted
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+        self.reached = threading.Event()
+
+    def __call__(self, keys):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            if self.running >= self.wanted:
+                self.reached.set()
+        self.reached.wait(1)
+        with self.lock:
+            self.running -= 1
+        return self.done(keys)
+
+
+def test_scale_sets_roll_side_by_side_up_to_max_parallel_sets():
+    targets = fleet_targets(per_set=2)
+    opts = options(batch_size="1", max_parallel_sets=2)
+    planned = plan_actions(targets, opts)[0]
+    run = make_run(FakeCompute(), opts, planned)
+    reads = SlowReads(settled_after(planned), wanted=2)
+    run.read = reads
+    assert run.execute(planned) is None
+    assert reads.most == 2 and all(a.outcome == "succeeded" for a in planned)
+
+
+def test_one_failure_count_for_the_fleet_stops_every_scale_set():
+    targets = fleet_targets(sets=("a", "b"), per_set=3)
+    opts = options(batch_size="1", max_parallel_sets=2, max_failed=0)
+    planned = plan_actions(targets, opts)[0]
+    compute = FakeCompute(refuse=("a",))           # every request of scale set a is refused
+    run = make_run(compute, opts, planned)
+    stopped = run.execute(planned)
+    assert "Stopped after batch 1 of scale set 'a' of 3" in stopped
+    outcomes = dict((a.record["name"], a.outcome) for a in planned)
+    assert outcomes["a_0"] == "failed" and outcomes["a_1"] == "not_started" and outcomes["a_2"] == "not_started"
+    # b ran at most the batch it had started when a tripped the threshold, never all three
+    assert list(outcomes[name] for name in ("b_0", "b_1", "b_2")).count("not_started") >= 2
