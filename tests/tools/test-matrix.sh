@@ -47,13 +47,14 @@ test_pin() {
 # A venv per core, rebuilt when the core or a requirements file changes.
 prepare_venv() {
     local core="$1" python="$2" venv="$3" stamp
-    stamp="$venv/.matrix-$(cat requirements.txt requirements-test.txt | sha256sum | cut -c1-16)"
+    stamp="$venv/.matrix-$(cat requirements.txt requirements-test.txt tests/emulator/pyproject.toml | sha256sum | cut -c1-16)"
     [[ -f "$stamp" ]] && return 0
     echo "== matrix: creating $venv (ansible-core $core, $("$python" --version))"
     rm -rf "$venv"
     "$python" -m venv "$venv"
     if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "ansible-core==$core" -r requirements.txt "$(test_pin pytest)" "$(test_pin PyYAML)" >"$venv-pip.log" 2>&1; then
+        "ansible-core==$core" -r requirements.txt -e tests/emulator "$(test_pin pytest)" "$(test_pin PyYAML)" \
+        >"$venv-pip.log" 2>&1; then
         tail -n 20 "$venv-pip.log"
         return 1
     fi
