@@ -358,6 +358,20 @@ batches:
   returned: always
   type: list
   elements: dict
+  contains:
+    batch:
+      description: The batch's number, from 1 (in each scale set with O(max_parallel_sets)).
+      returned: always
+      type: int
+    instances:
+      description: The names of the batch's VMs.
+      returned: always
+      type: list
+      elements: str
+    scale_set:
+      description: The name of the batch's scale set.
+      returned: with O(max_parallel_sets)
+      type: str
   sample: [{"batch": 1, "instances": ["web-uniform_0", "web-uniform_3"]}]
 requests:
   description: The write requests of the plan (sent, or in check mode to be sent), in order.
