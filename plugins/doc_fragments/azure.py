@@ -119,8 +119,9 @@ options:
     default: 120
   polling_interval:
     description:
-      - Seconds between polls of a long-running operation when Azure does not say (Retry-After).
-    type: int
+      - Seconds between polls of a long-running operation when Azure does not say (Retry-After). Fractions are
+        allowed (V(0.5)).
+    type: float
     default: 5
 notes:
   - Authentication uses azure-identity; requests, retries, paging and long-running operations are azure-core's.
@@ -272,7 +273,7 @@ options:
   polling_interval:
     description:
       - Seconds between polls of a long-running operation when Azure does not say.
-    type: int
+    type: float
     default: 5
 notes:
   - In AWX, attach a "Microsoft Azure Resource Manager" credential to the inventory source; its variables are read

@@ -68,7 +68,7 @@ CONNECTION_OPTIONS = {
     "retry_backoff_max": {"type": "int", "default": 120},
     "connection_timeout": {"type": "int", "default": 30},
     "read_timeout": {"type": "int", "default": 120},
-    "polling_interval": {"type": "int", "default": 5},
+    "polling_interval": {"type": "float", "default": 5},
 }
 
 CREDENTIAL_FILE = os.path.join("~", ".azure", "credentials")
@@ -134,7 +134,7 @@ def validate_settings(settings):
                          "(option ca_cert or env AZURE_CA_BUNDLE)." % settings.ca_cert)
     for name in CONNECTION_OPTIONS:
         value = getattr(settings, name)
-        if value is None or value < 0 or (name == "polling_interval" and value < 1):
+        if value is None or value < 0 or (name == "polling_interval" and value <= 0):
             raise FleetError("%s must be a %s number, got %r." % (
                 name, "positive" if name == "polling_interval" else "non-negative", value))
 

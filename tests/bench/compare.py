@@ -436,7 +436,7 @@ def restart_playbook(group, scale_set):
     return play([
         {"name": "rolling restart", "vmss.fleet.instance": {
             "resource_group": group, "scale_set": [scale_set], "all_instances": True, "state": "restarted",
-            "batch_size": RESTART_BATCH, "polling_interval": 1, "wait_timeout": 900}, "register": "rolled"},
+            "batch_size": RESTART_BATCH, "polling_interval": 0.25, "wait_timeout": 900}, "register": "rolled"},
         {"name": "summary", "ansible.builtin.debug": {"msg": (
             "ACTIONS={{ rolled.actions | length }} BATCHES={{ rolled.batches | length }} "
             "SUCCEEDED={{ rolled.actions | selectattr('outcome', 'equalto', 'succeeded') | list | length }}")}},
