@@ -76,8 +76,9 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.vmss.fleet.plugins.plugin_utils.fleet_summary import summarize
 
-# Before ansible-core 2.19 a plain string in a fact is templated wherever the fact is used: the summary
-# repeats Azure's names and messages, so it is marked unsafe there, like the registered result it comes from.
+# Before ansible-core 2.19 a plain string in a fact is templated wherever the fact is used. The summary repeats
+# Azure's names and messages (and builds new strings from them), so it is marked unsafe there whatever its input
+# was: a listing read back with from_json, for example, is not.
 MARK_UNSAFE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2]) < (2, 19)
 
 

@@ -47,6 +47,8 @@ try_next() {
     cat <<'EOF'
 
 Try next:
+  open tests/output/demo-report/fleet-report.html in a browser
+      the fleet report: one HTML file, nothing fetched (fleet-report.json next to it)
   ANSIBLE_COLLECTIONS_PATH=.collections .venv/bin/ansible-doc vmss.fleet.instance
       every option and return value of the action module (the same for each plugin)
   ANSIBLE_COLLECTIONS_PATH=.collections .venv/bin/ansible-playbook playbooks/demo.yml
