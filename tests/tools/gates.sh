@@ -38,11 +38,11 @@ gate_lint() {
         antsibull-changelog lint
 }
 
-# Each module, inventory plugin and role must render with ansible-doc. All are
+# Each module, inventory plugin, filter and role must render with ansible-doc. All are
 # tried, so one run names every broken one.
 gate_docs() {
     local path name count=0 failed=()
-    for path in plugins/modules/*.py plugins/inventory/*.py; do
+    for path in plugins/modules/*.py plugins/inventory/*.py plugins/filter/*.py; do
         [[ -f "$path" ]] || continue
         name="$(basename "$path" .py)"
         [[ "$name" == __init__ ]] && continue
@@ -65,6 +65,7 @@ gate_docs() {
 plugin_type_of() {
     case "$1" in
         plugins/inventory/*) echo inventory ;;
+        plugins/filter/*) echo filter ;;
         *) echo module ;;
     esac
 }
