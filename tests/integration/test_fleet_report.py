@@ -232,8 +232,7 @@ class Node(object):
     def walk(self):
         yield self
         for child in self.children:
-            for node in child.walk():
-                yield node
+            yield from child.walk()
 
 
 class DomBuilder(HTMLParser):
@@ -372,7 +371,7 @@ def test_the_totals_on_top_match_the_estate(page, expected):
         assert int(tile.attrs["data-value"]) == value, name
         assert tile.attrs.get("data-of") == (None if of is None else str(of)), name
         shown = "".join(node.text() for node in tile.walk() if node.attrs.get("class") == "kpi-value")
-        assert shown.replace(",", "").split("/")[0].strip() == str(value), name
+        assert shown.replace(",", "").partition("/")[0].strip() == str(value), name
 
 
 def test_attention_is_grouped_by_reason_and_capped(page, expected):
