@@ -225,5 +225,3 @@ def test_a_name_matching_nothing_joins_the_failures_when_parts_were_unreadable()
     found, read = discover(computes, names=["web", "api"])
     assert found == {"a": ["web"]}
     assert [what for what, _error in read.failures] == ["subscription 'b'", "scale sets 'api'"]
-
-
