@@ -38,6 +38,29 @@ def missing_sdk(modules=REQUIRED_SDK):
     return None
 
 
+# HTTPS connections kept per host: the module follows up to max_parallel operations in each of several scale sets
+# at once, and the listings run up to max_concurrency threads. requests keeps only 10 by default, so every
+# thread past the tenth would pay a new TLS handshake per request.
+POOL_SIZE = 64
+
+
+def pooled_transport(settings, pool_size=POOL_SIZE):
+    """azure-core's requests transport on a session that keeps ``pool_size`` connections per host, with the
+    settings' TLS verification and timeouts (a transport given to a client takes them, not the client). Retries
+    stay azure-core's: urllib3's own are off, as azure-core sets them."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
+                                            max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return RequestsTransport(session=session, session_owner=True, connection_verify=settings.connection_verify,
+                             connection_timeout=settings.connection_timeout, read_timeout=settings.read_timeout)
+
+
 class AzureClients(object):
     """Creates and caches the SDK clients a module or plugin needs, sharing one credential."""
 
@@ -64,6 +87,7 @@ class AzureClients(object):
     def _client_kwargs(self):
         s = self.settings
         return {
+            "transport": pooled_transport(s),
             "base_url": self.cloud.resource_manager,
             "credential_scopes": [self.cloud.credential_scope],
             "connection_verify": s.connection_verify,
