@@ -195,34 +195,34 @@ EXAMPLES = r'''
 # fleet.azure_vmss.yml: every scale set of the credential's subscription (both modes)
 plugin: vmss.fleet.azure_vmss
 
----
-# web.azure_vmss.yml: two resource groups, web scale sets only, named by computer name
-plugin: vmss.fleet.azure_vmss
-resource_groups: [rg-web-eu, rg-web-us]
-scale_sets: ["web-*"]
-hostnames: [computer_name, name]
-ansible_host_source: private_ip
-exclude_filters:
-  - vmss_provisioning_state == 'failed'
-compose:
-  ansible_user: "'azureuser'"
-keyed_groups:
-  - key: vmss_tags.role | default('none')
-    prefix: role
-  - key: vmss_location
-    prefix: region
-groups:
-  unhealthy: vmss_health == 'unhealthy'
+# Each example below is a config file of its own (one YAML document per file).
 
----
+# web.azure_vmss.yml: two resource groups, web scale sets only, named by computer name
+# plugin: vmss.fleet.azure_vmss
+# resource_groups: [rg-web-eu, rg-web-us]
+# scale_sets: ["web-*"]
+# hostnames: [computer_name, name]
+# ansible_host_source: private_ip
+# exclude_filters:
+#   - vmss_provisioning_state == 'failed'
+# compose:
+#   ansible_user: "'azureuser'"
+# keyed_groups:
+#   - key: vmss_tags.role | default('none')
+#     prefix: role
+#   - key: vmss_location
+#     prefix: region
+# groups:
+#   unhealthy: vmss_health == 'unhealthy'
+
 # all.azure_vmss.yml: every subscription the credential can read, cached for 10 minutes
-plugin: vmss.fleet.azure_vmss
-subscriptions: [all]
-max_concurrency: 16
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: /tmp/vmss_inventory_cache
-cache_timeout: 600
+# plugin: vmss.fleet.azure_vmss
+# subscriptions: [all]
+# max_concurrency: 16
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: /tmp/vmss_inventory_cache
+# cache_timeout: 600
 
 # AWX inventory source recipe (project-sourced):
 #   1. Commit a file named e.g. inventories/prod.azure_vmss.yml containing `plugin: vmss.fleet.azure_vmss`
