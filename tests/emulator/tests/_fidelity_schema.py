@@ -53,13 +53,16 @@ def _module_namespace(model_class: type) -> dict:
     return {"_models": importlib.import_module(package)}
 
 
+NONE_TYPE = type(None)   # what Optional[X] adds to a Union
+
+
 def shape_of(annotation: typing.Any) -> Shape:
     """Turn one field annotation of a generated model into a Shape."""
     origin = typing.get_origin(annotation)
     if annotation is typing.Any:
         return ANY
     if origin is typing.Union:
-        return _shape_of_union([arg for arg in typing.get_args(annotation) if arg is not type(None)])
+        return _shape_of_union([arg for arg in typing.get_args(annotation) if arg is not NONE_TYPE])
     if origin is typing.Literal:
         return Shape("scalar", str)
     if origin in (list, typing.List):
