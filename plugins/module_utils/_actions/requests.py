@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import REIMAGE_OPTIONS
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import from_azure
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 
 # Azure's single-VM reimage (Flexible members) has no forceUpdateOSDiskForEphemeral.
 SINGLE_VM_REIMAGE_OPTIONS = ("temp_disk", "exact_version")
@@ -43,8 +43,11 @@ def _operation_call(compute, request, reimage_options):
     return getattr(operations, "begin_" + operation), args
 
 
-def _refusal(exc, request):
-    error = from_azure(exc, "requesting %s of %s" % (request["operation"], ", ".join(request["instances"])))
+def _context(request):
+    return "requesting %s of %s" % (request["operation"], ", ".join(request["instances"]))
+
+
+def _with_lost_answer_hint(error):
     if error.code == "ResponseFailed":
         # Sent, but the answer was lost; azure-core never resends a POST, and neither does this module.
         error.message += " The request may have been carried out: check the instance before acting on it again."
@@ -64,10 +67,11 @@ def send_request(compute, request, reimage_options):
         answered["retry_after"] = response.http_response.headers.get("Retry-After")
 
     try:
-        method(request["resource_group"], request["name"], polling=False, raw_response_hook=keep_retry_after,
-               **args)
-    except Exception as exc:
-        raise _refusal(exc, request)
+        with azure_errors(_context(request)):
+            method(request["resource_group"], request["name"], polling=False, raw_response_hook=keep_retry_after,
+                   **args)
+    except FleetError as error:
+        raise _with_lost_answer_hint(error)
     return retry_after_seconds(answered.get("retry_after"))
 
 
@@ -79,9 +83,10 @@ def begin_request(compute, request, reimage_options, polling_interval):
     """
     method, args = _operation_call(compute, request, reimage_options)
     try:
-        return method(request["resource_group"], request["name"], polling_interval=polling_interval, **args)
-    except Exception as exc:
-        raise _refusal(exc, request)
+        with azure_errors(_context(request)):
+            return method(request["resource_group"], request["name"], polling_interval=polling_interval, **args)
+    except FleetError as error:
+        raise _with_lost_answer_hint(error)
 
 
 def retry_after_seconds(value):

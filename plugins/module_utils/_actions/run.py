@@ -18,7 +18,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests impor
 )
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import record_key
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch, counts_as_failure
-from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, from_azure
+from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import run_bounded
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
@@ -306,14 +306,12 @@ def operation_end(poller, timeout):
     """How an operation followed by azure-core's poller ended within ``timeout`` seconds:
     (``succeeded`` | ``failed`` | ``pending`` | ``unknown``, Azure's error message or None)."""
     try:
-        poller.wait(timeout=max(0.0, timeout))
-    except Exception as exc:  # the poller re-raises whatever ended its polling
-        error = from_azure(exc, "following the operation")
+        with azure_errors("following its operation"):
+            poller.wait(timeout=max(0.0, timeout))   # re-raises what ended the polling
+    except FleetError as error:
         if error.status != 200:
             return "unknown", None   # a status request failed; the listing tells what happened
-        # Azure answered the status request with status Failed: the operation failed, for the reason it gives.
-        reason = getattr(getattr(exc, "error", None), "message", None) or error.message
-        return "failed", "the operation failed: %s" % reason
+        return "failed", error.message   # Azure answered the status request: the operation failed, and why
     return ("succeeded", None) if poller.done() else ("pending", None)
 
 

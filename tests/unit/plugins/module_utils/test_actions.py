@@ -11,6 +11,7 @@ import time
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from azure.core.exceptions import HttpResponseError
 
 from ansible_collections.vmss.fleet.plugins.module_utils import actions
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.options import (
@@ -619,10 +620,11 @@ class StaleOnce(FakeOperations):
         begin = super(StaleOnce, self).__getattr__(name)
 
         def stale_first(group, name_, polling=True, **kwargs):
-            begin(group, name_, polling, **kwargs)
+            answer = begin(group, name_, polling, **kwargs)
             if len(self.calls) == 1:
                 raise FleetError("The provided instanceId 2 is not an active Virtual Machine Scale Set VM "
                                  "instanceId.", status=400, code="InvalidParameter", target="instanceIds")
+            return answer
         return stale_first
 
 
@@ -663,13 +665,12 @@ def test_allow_missing_lists_unknown_identifiers_instead_of_failing():
     assert [r["name"] for r in chosen] == ["web_1"] and missing == ["2"]
 
 
-class StatusError(Exception):
+class StatusError(HttpResponseError):
     """What azure-core raises when polling ends: the status request's answer (200: the operation failed)."""
 
     def __init__(self, status_code, message):
-        super(StatusError, self).__init__(message)
+        super(StatusError, self).__init__(message=message)
         self.status_code = status_code
-        self.message = message
 
 
 def counting(read):
@@ -820,3 +821,13 @@ def test_one_failure_count_for_the_fleet_stops_every_scale_set():
     assert outcomes["a_0"] == "failed" and outcomes["a_1"] == "not_started" and outcomes["a_2"] == "not_started"
     # b ran at most the batch it had started when a tripped the threshold, never all three
     assert list(outcomes[name] for name in ("b_0", "b_1", "b_2")).count("not_started") >= 2
+
+
+def test_a_bug_while_following_an_operation_is_not_reported_as_azures():
+    # Only azure-core's errors become FleetErrors; a bug reaches the module's catch-all as an internal error.
+    targets = [record("web_1")]
+    opts = options()
+    planned = plan_actions(targets, opts)[0]
+    run = make_run(FakeCompute(poll_error=TypeError("'NoneType' object is not callable")), opts, planned)
+    with pytest.raises(TypeError):
+        run.execute(planned)
