@@ -392,6 +392,8 @@ def instance_record(vm, scale_set, network=None, keep_instance_view=True):
         "latest_model_applied": properties.get("latestModelApplied") if uniform else None,
         "protection": _protection(properties) if uniform else None,
         "os_disk_ephemeral": is_ephemeral_os_disk(properties.get("storageProfile")),
+        # Names the OS disk among the view's disks, whose status time tells when it was last (re)imaged.
+        "os_disk_name": _dig(properties, "storageProfile", "osDisk", "name"),
         "private_ips": list(network.get("private_ips") or []),
         "public_ips": list(network.get("public_ips") or []),
         "tags": dict(vm.get("tags") or {}),

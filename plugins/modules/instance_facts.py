@@ -186,6 +186,10 @@ ansible_facts:
         os_disk_ephemeral:
           description: Whether the OS disk is ephemeral.
           type: bool
+        os_disk_name:
+          description: The OS disk's name, which tells it from data disks in the instance view's C(disks).
+          type: str
+          version_added: 0.2.0
         private_ips:
           description: Private IP addresses, primary first. Empty with O(network=false).
           type: list

@@ -215,6 +215,10 @@ instances:
     os_disk_ephemeral:
       description: Whether the OS disk is ephemeral (local).
       type: bool
+    os_disk_name:
+      description: The OS disk's name, which tells it from data disks in the instance view's C(disks).
+      type: str
+      version_added: 0.2.0
     private_ips:
       description: Private IP addresses, the primary NIC's primary address first. Empty with O(network=false).
       type: list

@@ -328,8 +328,8 @@ def test_scale_set_ref_from_a_flexible_member_and_from_a_lone_vm():
 RECORD_KEYS = {
     "name", "instance_id", "id", "vm_id", "scale_set", "scale_set_id", "resource_group", "subscription_id",
     "orchestration_mode", "location", "zones", "computer_name", "power_state", "provisioning_state", "health",
-    "fault_domain", "update_domain", "latest_model_applied", "protection", "os_disk_ephemeral", "private_ips",
-    "public_ips", "tags", "instance_view",
+    "fault_domain", "update_domain", "latest_model_applied", "protection", "os_disk_ephemeral", "os_disk_name",
+    "private_ips", "public_ips", "tags", "instance_view",
 }
 
 
@@ -693,3 +693,24 @@ def test_status_summary_from_members_without_instance_views():
         "ProvisioningState/succeeded": 1, "ProvisioningState/failed": 1,
         "ProvisioningState/failed/OSProvisioningTimedOut": 1,
     }
+
+
+def test_the_record_names_its_os_disk_so_a_reimage_is_told_from_a_data_disk():
+    # The view lists a data disk (attached last) before the OS disk; only the OS disk's time is a reimage.
+    vm = {
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/api_1a2b3c4d",
+        "name": "api_1a2b3c4d",
+        "properties": {
+            "storageProfile": {"osDisk": {"name": "api_1a2b3c4d_OsDisk_1"}, "dataDisks": [{"name": "api_data0"}]},
+            "instanceView": {"disks": [
+                {"name": "api_data0", "statuses": [{"code": "ProvisioningState/succeeded",
+                                                    "time": "2026-11-30T08:00:00Z"}]},
+                {"name": "api_1a2b3c4d_OsDisk_1", "statuses": [{"code": "ProvisioningState/succeeded",
+                                                                "time": "2026-11-01T08:00:00Z"}]},
+            ]},
+        },
+    }
+    record = records.instance_record(vm, {"name": "api", "orchestration_mode": "Flexible"})
+    assert record["os_disk_name"] == "api_1a2b3c4d_OsDisk_1"
+    assert records.os_disk_provisioned_at(record["instance_view"], record["os_disk_name"]) == \
+        records.parse_time("2026-11-01T08:00:00Z")
