@@ -33,7 +33,7 @@ SUMMARY_PREFIXES = (PROVISIONING_STATE_PREFIX, POWER_STATE_PREFIX)
 # Small access helpers
 # ---------------------------------------------------------------------------
 
-def _dig(obj, *path):
+def dig(obj, *path):
     """Follow ``path`` through nested dicts; None as soon as a step is missing."""
     for key in path:
         if not isinstance(obj, dict):
@@ -195,7 +195,7 @@ def normalize_status(status):
 # ---------------------------------------------------------------------------
 
 def _statuses(instance_view):
-    statuses = _dig(instance_view, "statuses")
+    statuses = dig(instance_view, "statuses")
     return [status for status in statuses or [] if isinstance(status, dict)]
 
 
@@ -229,11 +229,11 @@ def provisioning_state(vm, instance_view=None):
     Without an explicit ``instance_view`` the VM's own embedded one is used.
     """
     if instance_view is None:
-        instance_view = _dig(vm, "properties", "instanceView")
+        instance_view = dig(vm, "properties", "instanceView")
     status = _status_with_prefix(_statuses(instance_view), PROVISIONING_STATE_PREFIX)
     if status is not None and _code_word(status, PROVISIONING_STATE_PREFIX):
         return _code_word(status, PROVISIONING_STATE_PREFIX)
-    return _lower(_dig(vm, "properties", "provisioningState"))
+    return _lower(dig(vm, "properties", "provisioningState"))
 
 
 def health(instance_view):
@@ -259,7 +259,7 @@ def os_disk_provisioned_at(instance_view, os_disk_name=None):
 
 
 def _os_disk_view(instance_view, os_disk_name):
-    disks = [disk for disk in _dig(instance_view, "disks") or [] if isinstance(disk, dict)]
+    disks = [disk for disk in dig(instance_view, "disks") or [] if isinstance(disk, dict)]
     if os_disk_name:
         for disk in disks:
             if _lower(disk.get("name")) == os_disk_name.lower():
@@ -311,7 +311,7 @@ def _parse_offset(text):
 
 def orchestration_mode(vmss):
     """``Uniform`` or ``Flexible``; a scale set that does not say is Uniform (Azure's default)."""
-    mode = _dig(vmss, "properties", "orchestrationMode")
+    mode = dig(vmss, "properties", "orchestrationMode")
     if _lower(mode) == FLEXIBLE.lower():
         return FLEXIBLE
     return UNIFORM
@@ -342,7 +342,7 @@ def scale_set_ref_from_vm(vm):
             parts["subscription_id"], parts["resource_group"], parts["provider"], parts["type"], parts["name"])
     else:
         mode = FLEXIBLE
-        scale_set_id = _dig(vm, "properties", "virtualMachineScaleSet", "id")
+        scale_set_id = dig(vm, "properties", "virtualMachineScaleSet", "id")
         if not scale_set_id:
             return None
     ref = scale_set_ref({"id": scale_set_id})
@@ -383,17 +383,17 @@ def instance_record(vm, scale_set, network=None, keep_instance_view=True):
         "orchestration_mode": scale_set.get("orchestration_mode"),
         "location": vm.get("location"),
         "zones": list(vm.get("zones") or []),
-        "computer_name": _dig(view, "computerName") or _dig(properties, "osProfile", "computerName"),
+        "computer_name": dig(view, "computerName") or dig(properties, "osProfile", "computerName"),
         "power_state": power_state(view),
         "provisioning_state": provisioning_state(vm, view),
         "health": health(view),
-        "fault_domain": _first_not_none(_dig(view, "platformFaultDomain"), properties.get("platformFaultDomain")),
-        "update_domain": _dig(view, "platformUpdateDomain"),
+        "fault_domain": _first_not_none(dig(view, "platformFaultDomain"), properties.get("platformFaultDomain")),
+        "update_domain": dig(view, "platformUpdateDomain"),
         "latest_model_applied": properties.get("latestModelApplied") if uniform else None,
         "protection": _protection(properties) if uniform else None,
         "os_disk_ephemeral": is_ephemeral_os_disk(properties.get("storageProfile")),
         # Names the OS disk among the view's disks, whose status time tells when it was last (re)imaged.
-        "os_disk_name": _dig(properties, "storageProfile", "osDisk", "name"),
+        "os_disk_name": dig(properties, "storageProfile", "osDisk", "name"),
         "private_ips": list(network.get("private_ips") or []),
         "public_ips": list(network.get("public_ips") or []),
         "tags": dict(vm.get("tags") or {}),
@@ -434,7 +434,7 @@ def _protection(properties):
 
 def is_ephemeral_os_disk(storage_profile):
     """True when the OS disk lives on the host's local storage (``diffDiskSettings.option: Local``)."""
-    option = _dig(storage_profile, "osDisk", "diffDiskSettings", "option")
+    option = dig(storage_profile, "osDisk", "diffDiskSettings", "option")
     return _lower(option) == "local"
 
 
@@ -451,7 +451,7 @@ def ips_by_vm_id(nics, public_ips):
     public_ip_by_id = _public_ip_addresses(public_ips)
     nics_by_vm = {}
     for nic in nics or []:
-        vm_id = _dig(nic, "properties", "virtualMachine", "id")
+        vm_id = dig(nic, "properties", "virtualMachine", "id")
         if vm_id:
             nics_by_vm.setdefault(vm_id.lower(), []).append(nic)
 
@@ -480,7 +480,7 @@ def network_for_vm(ips, vm_id):
 def _public_ip_addresses(public_ips):
     addresses = {}
     for public_ip in public_ips or []:
-        address = _dig(public_ip, "properties", "ipAddress")
+        address = dig(public_ip, "properties", "ipAddress")
         if public_ip.get("id") and address:
             addresses[public_ip["id"].lower()] = address
     return addresses
@@ -488,13 +488,13 @@ def _public_ip_addresses(public_ips):
 
 def _primary_first(items):
     """Stable sort: items flagged ``properties.primary`` first, the rest in API order."""
-    return sorted(items, key=lambda item: not _dig(item, "properties", "primary"))
+    return sorted(items, key=lambda item: not dig(item, "properties", "primary"))
 
 
 def _add_nic_addresses(addresses, nic, public_ip_by_id):
-    for ip_configuration in _primary_first(_dig(nic, "properties", "ipConfigurations") or []):
-        private_ip = _dig(ip_configuration, "properties", "privateIPAddress")
-        public_ip_id = _dig(ip_configuration, "properties", "publicIPAddress", "id")
+    for ip_configuration in _primary_first(dig(nic, "properties", "ipConfigurations") or []):
+        private_ip = dig(ip_configuration, "properties", "privateIPAddress")
+        public_ip_id = dig(ip_configuration, "properties", "publicIPAddress", "id")
         public_ip = public_ip_by_id.get(public_ip_id.lower()) if public_ip_id else None
         _append_once(addresses["private_ips"], private_ip)
         _append_once(addresses["public_ips"], public_ip)
@@ -527,9 +527,9 @@ def scale_set_record(vmss, instance_view=None, members=None):
         "location": vmss.get("location"),
         "orchestration_mode": ref["orchestration_mode"],
         "sku": _sku(vmss.get("sku")),
-        "capacity": _dig(vmss, "sku", "capacity"),
-        "computer_name_prefix": _dig(profile, "osProfile", "computerNamePrefix"),
-        "upgrade_policy": _dig(properties, "upgradePolicy", "mode"),
+        "capacity": dig(vmss, "sku", "capacity"),
+        "computer_name_prefix": dig(profile, "osProfile", "computerNamePrefix"),
+        "upgrade_policy": dig(properties, "upgradePolicy", "mode"),
         "zones": list(vmss.get("zones") or []),
         "tags": dict(vmss.get("tags") or {}),
         "provisioning_state": _lower(properties.get("provisioningState")),
@@ -552,7 +552,7 @@ def _sku(sku):
 
 
 def _status_summary(instance_view, members):
-    summary = _dig(instance_view, "virtualMachine", "statusesSummary")
+    summary = dig(instance_view, "virtualMachine", "statusesSummary")
     if summary is not None:
         return status_summary_from_instance_view(instance_view)
     if members is not None:
@@ -563,7 +563,7 @@ def _status_summary(instance_view, members):
 def status_summary_from_instance_view(instance_view):
     """``{status code: count}`` from a Uniform scale set's ``virtualMachine.statusesSummary``."""
     summary = {}
-    for entry in _dig(instance_view, "virtualMachine", "statusesSummary") or []:
+    for entry in dig(instance_view, "virtualMachine", "statusesSummary") or []:
         if isinstance(entry, dict) and entry.get("code"):
             summary[entry["code"]] = summary.get(entry["code"], 0) + (entry.get("count") or 0)
     return summary

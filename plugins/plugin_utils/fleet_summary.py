@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmss.fleet.plugins.module_utils.records import dig
+
 FORMAT_VERSION = 1
 
 # Canonical orders, so that charts and the JSON list the same state in the same place on every run.
@@ -46,14 +48,6 @@ ATTENTION_FIELDS = ("name", "scale_set", "resource_group", "orchestration_mode",
 # Reading one record
 # ---------------------------------------------------------------------------
 
-def _dig(obj, *path):
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def _first_status(statuses, prefix=""):
     for status in statuses or []:
         if isinstance(status, dict) and str(status.get("code") or "").startswith(prefix):
@@ -81,7 +75,7 @@ def model_of(record):
 
 def agent_status(record):
     """The VM agent's first status: ``(ready|not_ready|unknown, that status or None)``."""
-    status = _first_status(_dig(record, "instance_view", "vm_agent", "statuses"))
+    status = _first_status(dig(record, "instance_view", "vm_agent", "statuses"))
     if status is None:
         return "unknown", None
     shown = str(status.get("display_status") or "").strip().lower()
@@ -93,7 +87,7 @@ def agent_status(record):
 
 
 def agent_version(record):
-    return _dig(record, "instance_view", "vm_agent", "vm_agent_version") or "unknown"
+    return dig(record, "instance_view", "vm_agent", "vm_agent_version") or "unknown"
 
 
 def _status_text(status, fallback):
@@ -105,7 +99,7 @@ def _status_text(status, fallback):
 
 
 def _failure_detail(record):
-    status = _first_status(_dig(record, "instance_view", "statuses"), "ProvisioningState/")
+    status = _first_status(dig(record, "instance_view", "statuses"), "ProvisioningState/")
     code = str((status or {}).get("code") or "")
     error = code.split("/", 2)[2] if code.count("/") >= 2 else ""
     message = (status or {}).get("message")

@@ -156,3 +156,16 @@ class WhenLogged(threading.Thread):
         self.done.set()
         self.join(10)
         return False
+
+
+def ok(run):
+    """The registered result of a module run that succeeded (the run's output on failure)."""
+    assert run.result is not None and not run.result.get("failed"), run.output
+    return run.result
+
+
+def failed(run):
+    """The registered result of a module run that failed cleanly: no traceback in its output."""
+    assert run.result is not None and run.result.get("failed"), run.output
+    assert "Traceback" not in run.output
+    return run.result

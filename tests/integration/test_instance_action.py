@@ -17,7 +17,7 @@ import os
 
 import pytest
 
-from harness import REPO, run_module, run_playbook, start_emulator
+from harness import REPO, failed, ok, run_module, run_playbook, start_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -56,17 +56,6 @@ def vm_by_name(emu, scale_set):
 def act(emu, check=False, diff=False, **args):
     args = dict(FAST, resource_group=RG, **args)
     return run_module("instance", args, emu.env, check=check, diff=diff)
-
-
-def ok(run):
-    assert run.result is not None and not run.result.get("failed"), run.output
-    return run.result
-
-
-def failed(run):
-    assert run.result is not None and run.result.get("failed"), run.output
-    assert "Traceback" not in run.output
-    return run.result
 
 
 def plan_of(result):

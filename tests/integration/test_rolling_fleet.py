@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from harness import REPO, run_module, run_playbook, start_emulator
+from harness import REPO, failed, ok, run_module, run_playbook, start_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -80,17 +80,6 @@ def member_lists(emu, scale_set):
         elif path.endswith("/virtualmachines") and scale_set in (query.get("$filter") or "").lower():
             lists.append(entry)
     return lists
-
-
-def ok(run):
-    assert run.result is not None and not run.result.get("failed"), run.output
-    return run.result
-
-
-def failed(run):
-    assert run.result is not None and run.result.get("failed"), run.output
-    assert "Traceback" not in run.output
-    return run.result
 
 
 def test_scale_sets_of_both_modes_roll_side_by_side_with_one_accepted_write_per_instance(emu):

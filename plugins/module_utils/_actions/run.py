@@ -59,9 +59,9 @@ class ActionRun(object):
         self.last_seen.update(records)
         return records
 
-    def waiter(self, interval=None):
-        return Waiter(self.read, self.options.wait_timeout, interval or self.options.poll_interval,
-                      clock=self.clock, sleep=self.sleep)
+    def waiter(self, timeout):
+        """Re-reads the listing every polling_interval, for at most ``timeout`` seconds."""
+        return Waiter(self.read, timeout, self.options.poll_interval, clock=self.clock, sleep=self.sleep)
 
     def remember(self, records):
         for record in records:
@@ -85,7 +85,7 @@ class ActionRun(object):
                 booted.add(key)     # stopped, starting...: whatever it was ends with a boot if it ends running
             return "settled" if is_settled(record) else None
 
-        outcome = self.waiter().wait(list(busy), settled)
+        outcome = self.waiter(self.options.wait_timeout).wait(list(busy), settled)
         if outcome.read_error is not None:
             raise FleetError("Could not read the instances that had an operation in progress: %s Nothing was done."
                              % outcome.read_error.message, code=outcome.read_error.code)
@@ -255,9 +255,7 @@ class ActionRun(object):
                 return "failed"     # Azure says the operation failed, though the instance does not show it
             return found
 
-        waiter = Waiter(self.read, max(0.0, deadline - self.clock()), self.options.poll_interval,
-                        clock=self.clock, sleep=self.sleep)
-        outcome = waiter.wait([action.key for action in accepted], verdict)
+        outcome = self.waiter(max(0.0, deadline - self.clock())).wait([action.key for action in accepted], verdict)
         by_key = dict((action.key, action) for action in accepted)
         for key, (found, record, finished) in outcome.done.items():
             action = by_key[key]
