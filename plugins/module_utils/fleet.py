@@ -126,12 +126,12 @@ class FleetListing(object):
                 len(self.failures), "; ".join(error.message for _what, error in self.failures)))
 
 
-def _member_records(compute, vmss, instance_view, keep_instance_view):
+def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None):
     """Records of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
     work overlaps the other lists' round trips (addresses are attached later)."""
     ref = scale_set_ref(vmss)
     return [instance_record(vm, ref, keep_instance_view=keep_instance_view)
-            for vm in list_members(compute, vmss, instance_view)]
+            for vm in list_members(compute, vmss, instance_view, until_seen)]
 
 
 def _attempt(what, function, *args):
@@ -142,7 +142,7 @@ def _attempt(what, function, *args):
         return None, (what, exc)
 
 
-def _reads(scale_sets, instance_view, with_network, keep_instance_view=True):
+def _reads(scale_sets, instance_view, with_network, keep_instance_view=True, until_seen=None):
     """Every independent read of the plan as (kind, key, description, function, args).
 
     NICs and public IPs are separate reads, so neither waits for the other's pages.
@@ -151,7 +151,7 @@ def _reads(scale_sets, instance_view, with_network, keep_instance_view=True):
     flexible_groups = {}
     for vmss in scale_sets:
         reads.append(("members", vmss["id"].lower(), "scale set '%s'" % vmss["name"], _member_records,
-                      (vmss, instance_view, keep_instance_view)))
+                      (vmss, instance_view, keep_instance_view, until_seen)))
         if not with_network:
             continue
         if orchestration_mode(vmss) == FLEXIBLE:
@@ -178,18 +178,19 @@ def _group_key(vmss):
 
 
 def list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, max_concurrency=8,
-               keep_instance_view=True):
+               keep_instance_view=True, until_seen=None):
     """Records of every VM of the given scale-set dicts, with the plan described in the module docstring.
 
     ``instance_view`` asks Azure for the instance views (power state, health... come from them);
-    ``keep_instance_view`` false leaves the whole view out of the records once those fields are read.
+    ``keep_instance_view`` false leaves the whole view out of the records once those fields are read;
+    ``until_seen`` (lowercase VM ids) reads each set's list only until those VMs are in it (list_members).
 
     Every list (a set's VMs, a Uniform set's NICs and public IPs, a resource group's NICs and public IPs) is an
     independent read, run concurrently up to ``max_concurrency``.
     """
     listing = FleetListing()
     listing.scale_sets = list(scale_sets)
-    reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view)
+    reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view, until_seen)
     clients = {"members": compute, "nics": network, "public_ips": network}
 
     def perform(read):

@@ -101,18 +101,34 @@ def group_provider_path(resource_id, provider_path):
         subscription_id, resource_group_of(resource_id), provider_path)
 
 
-def list_members(compute, vmss, instance_view=True):
-    """Every VM of one scale set, in one paged request, with instance views when asked."""
+def _members_request(vmss, instance_view):
+    """(path, query) of the one paged list of a scale set's VMs."""
     params = {"api-version": COMPUTE_API_VERSION}
     if instance_view:
         params["$expand"] = "instanceView"
     if orchestration_mode(vmss) == FLEXIBLE:
         params["$filter"] = "'virtualMachineScaleSet/id' eq '%s'" % vmss["id"]
-        path = group_provider_path(vmss["id"], "Microsoft.Compute/virtualMachines")
-    else:
-        path = vmss["id"] + "/virtualMachines"
+        return group_provider_path(vmss["id"], "Microsoft.Compute/virtualMachines"), params
+    return vmss["id"] + "/virtualMachines", params
+
+
+def list_members(compute, vmss, instance_view=True, until_seen=None):
+    """Every VM of one scale set, in one paged request, with instance views when asked.
+
+    With ``until_seen`` (lowercase VM resource ids), paging stops once each of those VMs has been listed: a
+    batch's instances usually sit on the first pages of their set. A VM that is not there is known to be gone
+    only when the list has ended, so that case reads every page.
+    """
+    missing = set(until_seen or ())
+    vms = []
     with azure_errors("listing the VMs of scale set '%s'" % vmss["name"]):
-        return list(iter_json(compute, path, params))
+        for vm in iter_json(compute, *_members_request(vmss, instance_view)):
+            vms.append(vm)
+            if until_seen is not None:
+                missing.discard((vm.get("id") or "").lower())
+                if not missing:
+                    break
+    return vms
 
 
 # The two address lists of the plan: (path under a Uniform scale set, provider path in a resource group, what).

@@ -174,3 +174,26 @@ def test_the_role_rolls_the_sets_side_by_side_round_by_round(emu, tmp_path):
     assert all(outcome == "succeeded" for e in events if e["when"] == "after" for outcome in e["outcomes"])
     web_vms = [vm["name"] for vm in emu.vms() if vm["scale_set"] in WEB_SETS]
     assert accepted_writes(emu) == dict((name, 1) for name in web_vms)
+
+
+def operation_polls(emu):
+    """Per long-running operation, how many status requests asked about it."""
+    polls = {}
+    for entry in arm(emu):
+        if entry["method"] == "GET" and "/operations/" in entry["path"]:
+            polls[entry["path"]] = polls.get(entry["path"], 0) + 1
+    return polls
+
+
+def test_a_wave_of_flexible_operations_is_followed_by_its_lead_and_the_others_are_asked_once(emu):
+    flexible = sorted(vm["name"] for vm in emu.vms() if vm["scale_set"] == "roll-web-f1")
+    emu.clear_requests()
+    result = ok(restart_web(emu, scale_set="roll-web-f1", scale_set_tags=None, batch_size="100%", max_parallel=4,
+                            polling_interval=0.25))
+
+    assert sorted(a["instance"] for a in result["actions"] if a["outcome"] == "succeeded") == flexible
+    polls = operation_polls(emu)
+    # Every operation is followed to its own end; only the wave's lead is polled all along (2 s at 0.25 s).
+    assert len(polls) == len(flexible)
+    assert sorted(polls.values())[-1] >= OPERATION_SECONDS / 0.25 - 1
+    assert [count for count in polls.values() if count > 2] == [max(polls.values())], polls

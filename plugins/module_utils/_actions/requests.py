@@ -75,16 +75,18 @@ def send_request(compute, request, reimage_options):
     return retry_after_seconds(answered.get("retry_after"))
 
 
-def begin_request(compute, request, reimage_options, polling_interval):
+def begin_request(compute, request, reimage_options, polling_interval, polling=True):
     """POST one operation and return azure-core's poller of it: the operation itself says when it is done.
 
     The poller follows Azure's ``Azure-AsyncOperation`` / ``Location`` headers at the pace ``Retry-After``
-    asks, or every ``polling_interval`` seconds when the answer does not say. A refused POST raises FleetError.
+    asks, or every ``polling_interval`` seconds when the answer does not say; ``polling`` may be an azure-core
+    polling method of the caller's instead. A refused POST raises FleetError.
     """
     method, args = _operation_call(compute, request, reimage_options)
     try:
         with azure_errors(_context(request)):
-            return method(request["resource_group"], request["name"], polling_interval=polling_interval, **args)
+            return method(request["resource_group"], request["name"], polling=polling,
+                          polling_interval=polling_interval, **args)
     except FleetError as error:
         raise _with_lost_answer_hint(error)
 

@@ -10,6 +10,7 @@ __metaclass__ = type
 import threading
 import time
 
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import Waves
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import lanes_of, plan_requests
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import (
     begin_request,
@@ -49,10 +50,11 @@ class ActionRun(object):
     # -- reading -------------------------------------------------------------------------------------------
 
     def read(self, keys):
-        """Current records of the given instances, by the listing plan of the scale sets they belong to."""
+        """Current records of the given instances, from their scale sets' lists, each read only as far as it
+        takes to see them all (a batch's instances are usually on the first pages)."""
         wanted = sorted(set(self.set_of[key] for key in keys))
         listing = list_fleet(self.compute, None, [self.scale_sets[set_id] for set_id in wanted],
-                             instance_view=True, with_network=False)
+                             instance_view=True, with_network=False, until_seen=set(keys))
         if listing.failures:
             raise _read_failure([error for _what, error in listing.failures])
         records = dict((record_key(record), record) for record in listing.records)
@@ -155,20 +157,26 @@ class ActionRun(object):
 
     def follow_batch(self, batch, deadline):
         """Send the batch's requests and follow each operation to its end with azure-core's poller, at most
-        max_parallel operations in flight. Returns ``{key: (how it ended, Azure's error message)}`` where how is
-        ``succeeded``, ``failed`` (the operation reports it), ``pending`` (not over by the deadline) or
-        ``unknown`` (the operation could not be followed: the listing tells)."""
+        max_parallel operations in flight; single-VM operations are followed in waves (see pacing.py). Returns
+        ``{key: (how it ended, Azure's error message)}`` where how is ``succeeded``, ``failed`` (the operation
+        reports it), ``pending`` (not over by the deadline) or ``unknown`` (the operation could not be followed:
+        the listing tells)."""
         ended = {}
-
-        def begin(request):
-            return begin_request(self.compute, request, self.options.reimage, self.options.poll_interval)
+        waves = Waves(self.options.poll_interval, deadline, clock=self.clock, sleep=self.sleep)
 
         def follow(request):
-            sent = self._send(request, begin)
-            if sent is None:
-                return
-            accepted, poller = sent
-            end = operation_end(poller, deadline - self.clock())
+            lead, leads = waves.join() if request["scope"] == "vm" else (None, True)
+            polling = True if leads else waves.follower(lead)
+            try:
+                sent = self._send(request, lambda sending: begin_request(
+                    self.compute, sending, self.options.reimage, self.options.poll_interval, polling))
+                if sent is None:
+                    return
+                accepted, poller = sent
+                end = operation_end(poller, deadline - self.clock())
+            finally:
+                if lead is not None and leads:
+                    lead.end()
             for action in accepted["actions"]:
                 ended[action.key] = end
 
