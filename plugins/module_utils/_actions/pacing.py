@@ -50,12 +50,16 @@ class Waves(object):
         self._lock = threading.Lock()
 
     def join(self):
-        """(the wave's lead, whether the caller is that lead)."""
+        """(the polling of a single-VM operation requested now, the WaveLead the caller must end() or None).
+
+        The lead is polled as the SDK does (``polling=True``); the others get a FollowerPolling of the lead.
+        """
         with self._lock:
             if self._lead is None or self._lead.over.is_set():
                 self._lead = WaveLead(self.clock)
-                return self._lead, True
-            return self._lead, False
+                return True, self._lead
+            lead = self._lead
+        return self.follower(lead), None
 
     def follower(self, lead):
         """The polling method of an operation requested now that follows ``lead``."""

@@ -165,8 +165,7 @@ class ActionRun(object):
         waves = Waves(self.options.poll_interval, deadline, clock=self.clock, sleep=self.sleep)
 
         def follow(request):
-            lead, leads = waves.join() if request["scope"] == "vm" else (None, True)
-            polling = True if leads else waves.follower(lead)
+            polling, leading = waves.join() if request["scope"] == "vm" else (True, None)
             try:
                 sent = self._send(request, lambda sending: begin_request(
                     self.compute, sending, self.options.reimage, self.options.poll_interval, polling))
@@ -175,8 +174,8 @@ class ActionRun(object):
                 accepted, poller = sent
                 end = operation_end(poller, deadline - self.clock())
             finally:
-                if lead is not None and leads:
-                    lead.end()
+                if leading is not None:
+                    leading.end()
             for action in accepted["actions"]:
                 ended[action.key] = end
 

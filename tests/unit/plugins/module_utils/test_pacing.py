@@ -50,19 +50,21 @@ class RecordingPolling(object):
 def test_the_first_request_leads_and_the_next_ones_follow_until_the_lead_is_over():
     clock = Clock()
     waves = Waves(0.25, deadline=200.0, clock=clock, sleep=clock.sleep)
-    lead, leads = waves.join()
-    assert leads
-    assert waves.join() == (lead, False)
+    polling, lead = waves.join()
+    assert polling is True and lead is not None
+    following, none = waves.join()
+    assert none is None and isinstance(following, FollowerPolling)
+    assert following._lead is lead   # pylint: disable=protected-access
     clock.now += 2.0
     lead.end()
     assert lead.duration == 2.0
-    new_lead, leads = waves.join()
-    assert leads and new_lead is not lead
+    polling, new_lead = waves.join()
+    assert polling is True and new_lead is not None and new_lead is not lead
 
 
 def test_a_follower_starts_once_its_own_operation_ran_as_long_as_the_lead_took():
     clock = Clock()
-    lead, _leads = Waves(0.25, 200.0, clock=clock).join()
+    _polling, lead = Waves(0.25, 200.0, clock=clock).join()
     polling = RecordingPolling()
     follower = FollowerPolling(polling, lead, requested_at=100.5, deadline=200.0, clock=clock, sleep=clock.sleep)
     clock.now = 102.0
@@ -74,7 +76,7 @@ def test_a_follower_starts_once_its_own_operation_ran_as_long_as_the_lead_took()
 
 def test_a_follower_waits_for_the_lead_and_never_past_the_deadline():
     clock = Clock()
-    lead, _leads = Waves(0.25, 200.0, clock=clock).join()
+    _polling, lead = Waves(0.25, 200.0, clock=clock).join()
     follower = FollowerPolling(RecordingPolling(), lead, 100.0, deadline=100.0, clock=clock, sleep=clock.sleep)
     done = threading.Event()
     worker = threading.Thread(target=lambda: (follower.run(), done.set()))
@@ -94,7 +96,7 @@ def test_a_follower_waits_for_the_lead_and_never_past_the_deadline():
 
 def test_a_follower_is_the_arm_polling_for_everything_but_when_it_starts():
     polling = RecordingPolling()
-    lead, _leads = Waves(0.25, 200.0).join()
+    _polling, lead = Waves(0.25, 200.0).join()
     follower = FollowerPolling(polling, lead, 0.0, 0.0, clock=lambda: 0.0, sleep=lambda seconds: None)
     follower.initialize("client", "response", "callback")
     assert polling.initialized == ("client", "response", "callback")
@@ -103,7 +105,7 @@ def test_a_follower_is_the_arm_polling_for_everything_but_when_it_starts():
 
 
 def test_waves_hand_out_arm_polling_at_the_polling_interval():
-    lead, _leads = Waves(0.25, 200.0).join()
+    _polling, lead = Waves(0.25, 200.0).join()
     follower = Waves(0.25, 200.0).follower(lead)
     from azure.mgmt.core.polling.arm_polling import ARMPolling
 
