@@ -134,6 +134,8 @@ options:
     description:
       - The most single-VM operations (Flexible members) in flight at once, in each scale set. An operation is in
         flight from its request until Azure reports it over. A Uniform batch is one request.
+      - The operations of a batch are followed in waves, to spare status requests. The first one is polled every
+        O(polling_interval). The others are first polled once it is over and they have run as long as it did.
     type: int
     default: 10
   max_parallel_sets:
