@@ -40,6 +40,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet, matches_tags, select_scale_sets
+from ansible_collections.vmss.fleet.plugins.module_utils.listing import PageMarks
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import describe, is_busy
 
 
@@ -66,7 +67,8 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
     warn = warn or (lambda message: None)
     options = ActionOptions(params)
     scale_sets = _chosen_scale_sets(compute, options)
-    listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True)
+    marks = PageMarks()
+    listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, marks=marks)
     listing.raise_failures()
     targets, missing = choose_targets(listing.records, scale_sets, options)
     if options.state == "reimaged":
@@ -74,7 +76,7 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
         warn_unsupported_reimage_options(targets, options, warn)
     before = list(targets)
 
-    run = ActionRun(compute, scale_sets, options, sleep=sleep, warn=warn)
+    run = ActionRun(compute, scale_sets, options, sleep=sleep, warn=warn, marks=marks)
     waited, unsettled, booted = {}, set(), set()
     if check_mode:
         unsettled = set(record_key(r) for r in targets if is_busy(r))
@@ -132,7 +134,8 @@ def _execute(run, actions):
 
 
 def _records_after(compute, network, scale_sets, targets, actions, check_mode, run, warn):
-    """Records after the run by key: predicted in check mode, re-listed when anything was sent.
+    """Records after the run by key: predicted in check mode; when anything was sent, what the batch reads saw
+    last if that tells the whole story (see ``_seen_after_the_run``), otherwise re-listed.
 
     When that last listing fails, the records the run saw last stand in, with a warning: the actions are
     done and reported, a failed read after them must not turn them into a failure.
@@ -141,6 +144,9 @@ def _records_after(compute, network, scale_sets, targets, actions, check_mode, r
     if check_mode or not any(action.accepted for action in actions):
         return dict((record_key(r), predicted_after(r, by_action.get(record_key(r)) if check_mode else None))
                     for r in targets)
+    seen = _seen_after_the_run(targets, actions, run)
+    if seen is not None:
+        return seen
     listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True)
     if listing.failures:
         warn("Could not read the instances again after the run (%s); instances shows the last state read."
@@ -149,3 +155,30 @@ def _records_after(compute, network, scale_sets, targets, actions, check_mode, r
         records.update(run.last_seen)
         return records
     return dict((record_key(r), r) for r in listing.records)
+
+
+# How an accepted instance ended when a batch read showed it done.
+JUDGED_FROM_A_READ = ("succeeded", "unhealthy")
+
+
+def _seen_after_the_run(targets, actions, run):
+    """The targets' records after the run without reading the scale sets again, or None when that takes a read.
+
+    Every accepted instance was read once its operation was over (the batch reads carry no addresses, so they
+    are the ones listed before the run). That holds unless an operation may have changed the addresses: a
+    deallocation can give back a dynamic public IP, and starting a deallocated VM can get a new one.
+    """
+    records = dict((record_key(r), r) for r in targets)
+    for action in actions:
+        if not action.accepted:
+            continue
+        seen = run.last_seen.get(action.key)
+        if seen is None or action.outcome not in JUDGED_FROM_A_READ or _may_readdress(action):
+            return None
+        before = records[action.key]
+        records[action.key] = dict(seen, private_ips=before["private_ips"], public_ips=before["public_ips"])
+    return records
+
+
+def _may_readdress(action):
+    return action.operation == "deallocate" or action.record["power_state"] == "deallocated"

@@ -126,12 +126,15 @@ class FleetListing(object):
                 len(self.failures), "; ".join(error.message for _what, error in self.failures)))
 
 
-def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None):
+def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None, marks=None):
     """Records of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
-    work overlaps the other lists' round trips (addresses are attached later)."""
+    work overlaps the other lists' round trips (addresses are attached later). With ``until_seen``, only the
+    records of those VMs: the rest of their pages is not wanted, and normalizing it is most of a read's CPU."""
     ref = scale_set_ref(vmss)
-    return [instance_record(vm, ref, keep_instance_view=keep_instance_view)
-            for vm in list_members(compute, vmss, instance_view, until_seen)]
+    vms = list_members(compute, vmss, instance_view, until_seen, marks)
+    if until_seen is not None:
+        vms = [vm for vm in vms if (vm.get("id") or "").lower() in until_seen]
+    return [instance_record(vm, ref, keep_instance_view=keep_instance_view) for vm in vms]
 
 
 def _attempt(what, function, *args):
@@ -142,7 +145,7 @@ def _attempt(what, function, *args):
         return None, (what, exc)
 
 
-def _reads(scale_sets, instance_view, with_network, keep_instance_view=True, until_seen=None):
+def _reads(scale_sets, instance_view, with_network, keep_instance_view=True, until_seen=None, marks=None):
     """Every independent read of the plan as (kind, key, description, function, args).
 
     NICs and public IPs are separate reads, so neither waits for the other's pages.
@@ -151,7 +154,7 @@ def _reads(scale_sets, instance_view, with_network, keep_instance_view=True, unt
     flexible_groups = {}
     for vmss in scale_sets:
         reads.append(("members", vmss["id"].lower(), "scale set '%s'" % vmss["name"], _member_records,
-                      (vmss, instance_view, keep_instance_view, until_seen)))
+                      (vmss, instance_view, keep_instance_view, until_seen, marks)))
         if not with_network:
             continue
         if orchestration_mode(vmss) == FLEXIBLE:
@@ -178,19 +181,21 @@ def _group_key(vmss):
 
 
 def list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, max_concurrency=8,
-               keep_instance_view=True, until_seen=None):
+               keep_instance_view=True, until_seen=None, marks=None):
     """Records of every VM of the given scale-set dicts, with the plan described in the module docstring.
 
     ``instance_view`` asks Azure for the instance views (power state, health... come from them);
     ``keep_instance_view`` false leaves the whole view out of the records once those fields are read;
-    ``until_seen`` (lowercase VM ids) reads each set's list only until those VMs are in it (list_members).
+    ``until_seen`` (lowercase VM ids) reads each set's list only until those VMs are in it (list_members), and
+    returns only their records; ``marks`` (listing.PageMarks) remembers the page each VM was on, and lets a
+    read with ``until_seen`` begin at the page of the first wanted VM.
 
     Every list (a set's VMs, a Uniform set's NICs and public IPs, a resource group's NICs and public IPs) is an
     independent read, run concurrently up to ``max_concurrency``.
     """
     listing = FleetListing()
     listing.scale_sets = list(scale_sets)
-    reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view, until_seen)
+    reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view, until_seen, marks)
     clients = {"members": compute, "nics": network, "public_ips": network}
 
     def perform(read):

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
@@ -112,23 +113,74 @@ def _members_request(vmss, instance_view):
     return vmss["id"] + "/virtualMachines", params
 
 
-def list_members(compute, vmss, instance_view=True, until_seen=None):
+class PageMarks(object):
+    """The page of its scale set's list each VM was last seen on, so that a later read can begin there.
+
+    A page is named by its number and by the continuation token (ARM's ``nextLink``) that fetched it, which
+    azure-core's ``by_page(continuation_token)`` resumes from. The rolling runs of ``vmss.fleet.instance`` read a
+    batch's VMs after each batch, and a batch late in a large set sits on its last pages. Marks are kept per
+    query (with or without instance views), because a token carries the query it was issued for.
+    """
+
+    def __init__(self):
+        self._marks = {}
+        self._lock = threading.Lock()
+
+    def note(self, instance_view, number, token, vms):
+        with self._lock:
+            for vm in vms:
+                self._marks[(instance_view, (vm.get("id") or "").lower())] = (number, token)
+
+    def start_for(self, instance_view, vm_ids):
+        """(page number, token) of the first page that shows any of ``vm_ids``; (0, None), the list's start,
+        unless every one of them has been seen."""
+        with self._lock:
+            found = [self._marks.get((instance_view, vm_id)) for vm_id in vm_ids]
+        if not found or None in found:
+            return 0, None
+        return min(found, key=lambda mark: mark[0])
+
+
+def list_members(compute, vmss, instance_view=True, until_seen=None, marks=None):
     """Every VM of one scale set, in one paged request, with instance views when asked.
 
     With ``until_seen`` (lowercase VM resource ids), paging stops once each of those VMs has been listed: a
-    batch's instances usually sit on the first pages of their set. A VM that is not there is known to be gone
-    only when the list has ended, so that case reads every page.
+    batch's instances usually sit on the first pages of their set. With ``marks`` (PageMarks) as well, the read
+    begins at the page where the first of them was seen last. A VM that is not there is known to be gone only
+    when the whole list has been read, so that case (or a resumed read Azure refuses) reads it from the start.
     """
-    missing = set(until_seen or ())
-    vms = []
+    from azure.core.exceptions import HttpResponseError
+
+    wanted = None if until_seen is None else set(until_seen)
+    marks = marks or PageMarks()
+    number, token = marks.start_for(instance_view, wanted) if wanted else (0, None)
     with azure_errors("listing the VMs of scale set '%s'" % vmss["name"]):
-        for vm in iter_json(compute, *_members_request(vmss, instance_view)):
-            vms.append(vm)
-            if until_seen is not None:
-                missing.discard((vm.get("id") or "").lower())
-                if not missing:
-                    break
-    return vms
+        if token is not None:
+            try:
+                vms, missing = _read_pages(compute, vmss, instance_view, wanted, marks, number, token)
+            except HttpResponseError:
+                missing = True     # the token no longer works (expired): the list's start always does
+            if not missing:
+                return vms
+        return _read_pages(compute, vmss, instance_view, wanted, marks, 0, None)[0]
+
+
+def _read_pages(compute, vmss, instance_view, wanted, marks, number, token):
+    """(VMs of the pages read from page ``number`` on, the wanted ids not seen): to the end, or until every
+    wanted VM has been listed."""
+    missing = set(wanted or ())
+    vms = []
+    pages = iter_json(compute, *_members_request(vmss, instance_view)).by_page(continuation_token=token)
+    for page in pages:
+        page = list(page)
+        marks.note(instance_view, number, token, page)
+        vms.extend(page)
+        number, token = number + 1, pages.continuation_token
+        if wanted is not None:
+            missing.difference_update((vm.get("id") or "").lower() for vm in page)
+            if not missing:
+                break
+    return vms, missing
 
 
 # The two address lists of the plan: (path under a Uniform scale set, provider path in a resource group, what).

@@ -16,11 +16,14 @@ Two estates:
 - default: tests/emulator/estates/actions-bench.yml, 500 instances in a Uniform scale set and 500 in a Flexible one,
   batches of 10% (of each set, or of the 1,000 in one task);
 - ``--fleet``: tests/emulator/estates/rolling-bench.yml, 10 Uniform + 10 Flexible scale sets x 100 instances rolled
-  side by side (``max_parallel_sets`` 20), batches of 10% of each set.
+  side by side (``max_parallel_sets`` 20), batches of 10% of each set;
+- ``--uniform-set N``: one generated Uniform scale set of N instances, as in ``make bench``'s (c) (which uses
+  1,000 and ``--latency-ms 50 --jitter-ms 20 --throttle``).
 
     . .venv/bin/activate
     python tests/bench/rolling_restart_bench.py [--fleet] [--operation-seconds 2] [--latency-ms 20]
-        [--polling-interval 0.25] [--batch-size 10%] [--max-parallel 100]
+        [--polling-interval 0.25] [--batch-size 10%] [--max-parallel 100] [--uniform-set 1000 --jitter-ms 20
+        --throttle]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,6 +65,15 @@ def fleet_scenarios(batch_size, max_parallel):
         ("10 Uniform + 10 Flexible x 100, side by side, batch %s" % batch_size, FLEET_GROUP, ["bench-roll-*"],
          {"batch_size": batch_size, "max_parallel": max_parallel, "max_parallel_sets": FLEET_SETS}),
     ]
+
+
+def single_set_scenarios(batch_size, vms, workdir):
+    """One generated Uniform scale set of ``vms`` instances: (estate path, scenarios)."""
+    from inventory_bench import generate_estate  # pylint: disable=import-outside-toplevel
+
+    estate, groups, sets = generate_estate(argparse.Namespace(uniform=1, flexible=0, vms_per_set=vms), workdir)
+    name = "Uniform %d (make bench's (c)), batch %s" % (vms, batch_size)
+    return estate, [(name, groups[0]["name"], [sets[0]["name"]], {"batch_size": batch_size})]
 
 
 def playbook(resource_group, scale_sets, args, polling_interval):
@@ -133,17 +145,30 @@ def main():
     parser.add_argument("--batch-size", default="10%")
     parser.add_argument("--max-parallel", type=int, default=100)
     parser.add_argument("--polling-interval", type=float, default=0.25)
+    parser.add_argument("--uniform-set", type=int, metavar="N", help="one generated Uniform scale set of N instances")
+    parser.add_argument("--jitter-ms", type=float, default=0)
+    parser.add_argument("--throttle", action="store_true", help="enforce Compute's request limits")
     options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rolling-bench-") as workdir:
+        run_benchmark(options, workdir)
 
+
+def run_benchmark(options, workdir):
     estate = "rolling-bench.yml" if options.fleet else "actions-bench.yml"
-    chosen = (fleet_scenarios if options.fleet else scenarios)(options.batch_size, options.max_parallel)
-    extra = ["--operation-seconds", str(options.operation_seconds), "--latency-ms", str(options.latency_ms)]
-    print("rolling restart benchmark: estate %s, operation %gs, latency %g ms per request, polling_interval %gs"
-          % (estate, options.operation_seconds, options.latency_ms, options.polling_interval))
+    if options.uniform_set:
+        estate, chosen = single_set_scenarios(options.batch_size, options.uniform_set, workdir)
+    else:
+        chosen = (fleet_scenarios if options.fleet else scenarios)(options.batch_size, options.max_parallel)
+    extra = ["--operation-seconds", str(options.operation_seconds), "--latency-ms", str(options.latency_ms),
+             "--jitter-ms", str(options.jitter_ms), "--throttle", "on" if options.throttle else "off"]
+    settings = (os.path.basename(estate), options.operation_seconds, options.latency_ms, options.jitter_ms,
+                "on" if options.throttle else "off", options.polling_interval)
+    print("rolling restart benchmark: estate %s, operation %gs, latency %g ms (+ up to %g ms) per request, "
+          "throttling %s, polling_interval %gs" % settings)
     header = ("scenario", "batches", "ok", "wall s", "rolling s", "bound s", "x bound", "POSTs", "in flight",
               "op polls", "VM pages", "ARM reqs", "reqs/batch")
     print("%-56s %7s %5s %7s %9s %7s %7s %6s %9s %8s %8s %8s %10s" % header)
-    with start_emulator(estate, extra) as emu, tempfile.TemporaryDirectory() as workdir:
+    with start_emulator(estate, extra) as emu:
         for name, group, scale_sets, args in chosen:
             figures = run_scenario(emu, group, scale_sets, args, options.polling_interval, workdir)
             # Sets side by side: the slowest set's batches bound the run; one sequence: all its batches.

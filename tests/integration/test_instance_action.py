@@ -312,6 +312,33 @@ def test_diff_shows_before_and_after_power_and_provisioning(emu):
     assert all(predicted["diff"]["before"][name]["power_state"] == "deallocated" for name in ops)
 
 
+def address_lists(emu):
+    return [e for e in emu.requests() if e["method"] == "GET" and e["path"].lower().endswith(
+        ("/networkinterfaces", "/publicipaddresses"))]
+
+
+def test_the_result_shows_the_instances_as_the_batch_reads_saw_them_after_a_restart(emu):
+    emu.clear_requests()
+    result = ok(act(emu, scale_set=["vmss-act-web", "vmss-act-api"], all_instances=True, state="restarted",
+                    batch_size=5))
+    first_write = min(post["started"] for post in arm_posts(emu))
+    # Restarts keep addresses: the result reuses the ones listed before the run instead of listing again.
+    assert address_lists(emu) and all(e["started"] < first_write for e in address_lists(emu))
+    listed = dict((r["name"], r) for r in ok(run_module("instance_info", {
+        "resource_group": RG, "scale_set": ["vmss-act-web", "vmss-act-api"]}, emu.env))["instances"])
+    assert len(result["instances"]) == 10 and all(record["private_ips"] for record in result["instances"])
+    for record in result["instances"]:
+        assert record["power_state"] == "running"
+        assert record == listed[record["name"]], record["name"]
+
+
+def test_a_deallocation_lists_the_addresses_again_after_the_run(emu):
+    emu.clear_requests()
+    ok(act(emu, scale_set="vmss-act-ops", all_instances=True, state="deallocated"))
+    last_write = max(post["started"] for post in arm_posts(emu))
+    assert any(e["started"] > last_write for e in address_lists(emu))
+
+
 # ---------------------------------------------------------------------------
 # The lifecycle playbook: check -> apply -> idempotent -> idempotent in check mode
 # ---------------------------------------------------------------------------

@@ -197,3 +197,22 @@ def test_a_wave_of_flexible_operations_is_followed_by_its_lead_and_the_others_ar
     assert len(polls) == len(flexible)
     assert sorted(polls.values())[-1] >= OPERATION_SECONDS / 0.25 - 1
     assert [count for count in polls.values() if count > 2] == [max(polls.values())], polls
+
+
+def test_the_next_batch_is_polled_when_the_previous_batchs_operation_says_it_ends(emu):
+    emu.clear_requests()
+    result = ok(restart_web(emu, scale_set="roll-web-u1", scale_set_tags=None, batch_size="50%",
+                            polling_interval=5))
+    assert [a["outcome"] for a in result["actions"]] == ["succeeded"] * 4
+    posts = sorted((e for e in arm(emu) if e["method"] == "POST"), key=lambda e: e["started"])
+    assert len(posts) == 2
+    polls = sorted((e for e in arm(emu) if e["method"] == "GET" and "/operations/" in e["path"]),
+                   key=lambda e: e["started"])
+    # Only the operation's status is asked: no final GET of the POST's Location (monitor=true).
+    assert polls and not [e for e in polls if "monitor" in (e.get("query") or {})]
+    first = [e["started"] - posts[0]["started"] for e in polls if e["started"] < posts[1]["started"]]
+    second = [e["started"] - posts[1]["started"] for e in polls if e["started"] > posts[1]["started"]]
+    # Batch 1 knows no duration yet: asked at once, then after polling_interval, when the 2 s operation is over.
+    assert len(first) == 2 and first[1] >= 5
+    # Batch 2 is asked at once, then when batch 1's operation (2 s by Azure's clock) says this one ends.
+    assert len(second) == 2 and OPERATION_SECONDS <= second[1] < 5

@@ -1,22 +1,36 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vmss.fleet contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Following a wave of single-VM operations (Flexible members) without polling each one all along.
+"""Following a batch's operations without polling each one all along, and noticing their end early.
 
-A batch sends one request per VM, and those operations run side by side and take about as long as each other.
-Polling every one of them every polling_interval costs a status request per VM per interval, which Azure counts
-against the subscription's read limit. So the first operation of a wave is followed at polling_interval (the
-wave's lead); each other operation of the wave waits until the lead has ended and until as much time has passed
-since its own request as the lead took, then is followed the usual way. Most then need a single status request.
-Every operation is still followed to its own end: nothing is assumed from the lead's outcome.
+Aimed polling: the operations of a rolling run's batches take about as long as each other, and Azure's operation
+status says how long each took (``startTime``, ``endTime``). Each status request is still sent every
+polling_interval (or as ``Retry-After`` asks), except that the one due after the moment the previous batch's
+operation of the same kind would be over is sent at that moment instead, so a batch is seen done a few
+milliseconds after its end rather than up to a polling_interval later. A POST's final GET on its ``Location`` is
+skipped: the status ``Succeeded`` is the end, and these operations return no resource.
+
+Waves: a batch of Flexible members sends one request per VM, and those operations run side by side. Polling every
+one of them every polling_interval costs a status request per VM per interval, which Azure counts against the
+subscription's read limit. So the first operation of a wave is followed as above (the wave's lead); each other
+operation of the wave waits until the lead has ended and until as much time has passed since its own request as
+the lead took, then is followed the usual way. Most then need a single status request. Every operation is still
+followed to its own end: nothing is assumed from the lead's outcome.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import threading
 import time
+
+from ansible_collections.vmss.fleet.plugins.module_utils.records import parse_time
+
+# How long after the expected end the aimed status request goes: the operation began before its POST was
+# answered, which is when the aim is taken, so a small margin is enough.
+AIM_MARGIN = 0.02
 
 
 class WaveLead(object):
@@ -49,29 +63,78 @@ class Waves(object):
         self._lead = None
         self._lock = threading.Lock()
 
-    def join(self):
+    def join(self, expected=None):
         """(the polling of a single-VM operation requested now, the WaveLead the caller must end() or None).
 
-        The lead is polled as the SDK does (``polling=True``); the others get a FollowerPolling of the lead.
+        The lead gets aimed polling (``expected``: the seconds the operation should take, or None); the others
+        a FollowerPolling of the lead.
         """
         with self._lock:
             if self._lead is None or self._lead.over.is_set():
                 self._lead = WaveLead(self.clock)
-                return True, self._lead
+                return self.aimed(expected), self._lead
             lead = self._lead
         return self.follower(lead), None
 
+    def aimed(self, expected):
+        return aimed_polling(self.polling_interval, expected, self.clock)
+
     def follower(self, lead):
         """The polling method of an operation requested now that follows ``lead``."""
-        return FollowerPolling(arm_polling(self.polling_interval), lead, self.clock(), self.deadline,
-                               self.clock, self.sleep)
+        return FollowerPolling(self.aimed(None), lead, self.clock(), self.deadline, self.clock, self.sleep)
 
 
-def arm_polling(polling_interval):
-    """azure-mgmt-core's ARM polling (Azure-AsyncOperation, Location, Retry-After), as the SDK's begin_* uses."""
+class Pace(object):
+    """How long the last operation of each kind took, by Azure's clock: what the next one is aimed at."""
+
+    def __init__(self):
+        self._took = {}
+
+    def expected(self, kind):
+        return self._took.get(kind)
+
+    def learn(self, kind, polling):
+        took = getattr(polling, "took", None)
+        if took is not None:
+            self._took[kind] = took
+
+
+def aimed_polling(polling_interval, expected, clock):
+    """azure-mgmt-core's ARM polling as the SDK's begin_* uses it, aimed at ``expected`` seconds (see above)."""
     from azure.mgmt.core.polling.arm_polling import ARMPolling
 
-    return ARMPolling(polling_interval)
+    class AimedPolling(ARMPolling):
+        took = None     # the operation's own duration, once Azure's status says it is over
+
+        def initialize(self, client, initial_response, deserialization_callback):
+            # Called once the POST is answered: the operation is already running.
+            self._aim = None if expected is None else clock() + expected + AIM_MARGIN
+            super(AimedPolling, self).initialize(client, initial_response, deserialization_callback)
+
+        def _extract_delay(self):
+            # azure-core's one hook for the pause before the next status request (Retry-After or the interval).
+            delay = super(AimedPolling, self)._extract_delay()
+            until_aim = None if self._aim is None else self._aim - clock()
+            if until_aim is not None and 0 < until_aim < delay:
+                return until_aim
+            return delay
+
+        def update_status(self):
+            super(AimedPolling, self).update_status()
+            if self.finished():
+                self.took = operation_seconds(self._pipeline_response.http_response)
+
+    return AimedPolling(polling_interval, lro_options={"final-state-via": "azure-async-operation"})
+
+
+def operation_seconds(response):
+    """``endTime - startTime`` of an Azure operation status answer; None when it does not carry both."""
+    try:
+        body = json.loads(response.text())
+        took = parse_time(body["endTime"]) - parse_time(body["startTime"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return max(0.0, took.total_seconds())
 
 
 class FollowerPolling(object):
@@ -96,6 +159,10 @@ class FollowerPolling(object):
     def run(self):
         self.wait_for_lead()
         self._polling.run()
+
+    @property
+    def took(self):
+        return getattr(self._polling, "took", None)
 
     # The rest of azure-core's PollingMethod protocol is the ARM polling's own.
     def initialize(self, client, initial_response, deserialization_callback):

@@ -10,7 +10,7 @@ __metaclass__ = type
 import threading
 import time
 
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import Waves
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import Pace, Waves
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import lanes_of, plan_requests
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import (
     begin_request,
@@ -21,7 +21,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch, counts_as_failure
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 from ansible_collections.vmss.fleet.plugins.module_utils.fleet import list_fleet
-from ansible_collections.vmss.fleet.plugins.module_utils.listing import run_bounded
+from ansible_collections.vmss.fleet.plugins.module_utils.listing import PageMarks, run_bounded
 from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
     Waiter,
     describe,
@@ -37,7 +37,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.waiter import (
 class ActionRun(object):
     """Performs a plan against Azure: busy instances first, then batch after batch."""
 
-    def __init__(self, compute, scale_sets, options, sleep=time.sleep, clock=time.monotonic, warn=None):
+    def __init__(self, compute, scale_sets, options, sleep=time.sleep, clock=time.monotonic, warn=None, marks=None):
         self.compute = compute
         self.scale_sets = dict((vmss["id"].lower(), vmss) for vmss in scale_sets)
         self.options = options
@@ -46,15 +46,17 @@ class ActionRun(object):
         self.warn = warn or (lambda message: None)
         self.set_of = {}     # instance key -> scale set id (lowercase), to list only the sets a wait needs
         self.last_seen = {}  # instance key -> the latest record any read returned
+        self.marks = marks or PageMarks()   # where each VM was listed last: a batch read begins at its page
+        self.paces = {}      # lane -> Pace: how long its last operations took, to aim the next batch's polling
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def read(self, keys):
         """Current records of the given instances, from their scale sets' lists, each read only as far as it
-        takes to see them all (a batch's instances are usually on the first pages)."""
+        takes to see them all, from the page where the first of them was seen last."""
         wanted = sorted(set(self.set_of[key] for key in keys))
         listing = list_fleet(self.compute, None, [self.scale_sets[set_id] for set_id in wanted],
-                             instance_view=True, with_network=False, until_seen=set(keys))
+                             instance_view=True, with_network=False, until_seen=set(keys), marks=self.marks)
         if listing.failures:
             raise _read_failure([error for _what, error in listing.failures])
         records = dict((record_key(record), record) for record in listing.records)
@@ -157,15 +159,21 @@ class ActionRun(object):
 
     def follow_batch(self, batch, deadline):
         """Send the batch's requests and follow each operation to its end with azure-core's poller, at most
-        max_parallel operations in flight; single-VM operations are followed in waves (see pacing.py). Returns
+        max_parallel operations in flight, aimed at the end of the lane's previous ones; single-VM operations are
+        followed in waves (see pacing.py). Returns
         ``{key: (how it ended, Azure's error message)}`` where how is ``succeeded``, ``failed`` (the operation
         reports it), ``pending`` (not over by the deadline) or ``unknown`` (the operation could not be followed:
         the listing tells)."""
         ended = {}
         waves = Waves(self.options.poll_interval, deadline, clock=self.clock, sleep=self.sleep)
+        pace = self.paces.setdefault(batch[0].lane, Pace())
 
         def follow(request):
-            polling, leading = waves.join() if request["scope"] == "vm" else (True, None)
+            kind = (request["scope"], request["operation"])
+            if request["scope"] == "vm":
+                polling, leading = waves.join(pace.expected(kind))
+            else:
+                polling, leading = waves.aimed(pace.expected(kind)), None
             try:
                 sent = self._send(request, lambda sending: begin_request(
                     self.compute, sending, self.options.reimage, self.options.poll_interval, polling))
@@ -176,6 +184,7 @@ class ActionRun(object):
             finally:
                 if leading is not None:
                     leading.end()
+            pace.learn(kind, polling)
             for action in accepted["actions"]:
                 ended[action.key] = end
 

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
-"""Waves of single-VM operations: who leads, and when a follower starts polling."""
+"""Aimed polling (when the status request goes) and waves of single-VM operations (who leads, and when a
+follower starts polling)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -7,7 +8,16 @@ __metaclass__ = type
 
 import threading
 
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import FollowerPolling, Waves
+from types import SimpleNamespace
+
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import (
+    AIM_MARGIN,
+    FollowerPolling,
+    Pace,
+    Waves,
+    aimed_polling,
+    operation_seconds,
+)
 
 
 class Clock(object):
@@ -50,8 +60,8 @@ class RecordingPolling(object):
 def test_the_first_request_leads_and_the_next_ones_follow_until_the_lead_is_over():
     clock = Clock()
     waves = Waves(0.25, deadline=200.0, clock=clock, sleep=clock.sleep)
-    polling, lead = waves.join()
-    assert polling is True and lead is not None
+    polling, lead = waves.join(expected=2.0)
+    assert not isinstance(polling, FollowerPolling) and lead is not None
     following, none = waves.join()
     assert none is None and isinstance(following, FollowerPolling)
     assert following._lead is lead   # pylint: disable=protected-access
@@ -59,7 +69,7 @@ def test_the_first_request_leads_and_the_next_ones_follow_until_the_lead_is_over
     lead.end()
     assert lead.duration == 2.0
     polling, new_lead = waves.join()
-    assert polling is True and new_lead is not None and new_lead is not lead
+    assert not isinstance(polling, FollowerPolling) and new_lead is not None and new_lead is not lead
 
 
 def test_a_follower_starts_once_its_own_operation_ran_as_long_as_the_lead_took():
@@ -111,3 +121,50 @@ def test_waves_hand_out_arm_polling_at_the_polling_interval():
 
     assert isinstance(follower, FollowerPolling)
     assert isinstance(follower._polling, ARMPolling)   # pylint: disable=protected-access
+
+
+def answered(headers=None, body=None):
+    """The parts of an azure-core pipeline response the polling reads."""
+    response = SimpleNamespace(headers=headers or {}, text=lambda: body or "")
+    return SimpleNamespace(http_response=response)
+
+
+def test_the_status_request_due_after_the_expected_end_goes_at_that_end():
+    # pylint: disable=protected-access
+    clock = Clock()
+    polling = aimed_polling(1.0, 2.0, clock)
+    polling._aim = clock() + 2.0 + AIM_MARGIN      # what initialize() sets once the POST is answered
+    polling._pipeline_response = answered()
+    assert polling._extract_delay() == 1.0        # the aim is further away than the interval
+    clock.now += 1.5
+    assert abs(polling._extract_delay() - (0.5 + AIM_MARGIN)) < 1e-9
+    polling._pipeline_response = answered({"Retry-After": "5"})
+    assert abs(polling._extract_delay() - (0.5 + AIM_MARGIN)) < 1e-9
+    clock.now += 1.0                              # past the aim: the usual pace again
+    assert polling._extract_delay() == 5
+
+
+def test_without_an_expected_duration_the_polling_is_the_sdks():
+    # pylint: disable=protected-access
+    clock = Clock()
+    polling = aimed_polling(0.25, None, clock)
+    polling._aim = None                           # what initialize() sets without an expected duration
+    polling._pipeline_response = answered()
+    assert polling._extract_delay() == 0.25
+
+
+def test_an_operation_lasts_from_its_start_time_to_its_end_time_by_azures_clock():
+    status = '{"status": "Succeeded", "startTime": "2026-12-03T08:00:00.1234567+00:00", ' \
+             '"endTime": "2026-12-03T08:00:02.6234567Z"}'
+    assert operation_seconds(answered(body=status).http_response) == 2.5
+    for body in ('{"status": "Succeeded"}', '', '{"startTime": "2026-12-03T08:00:00Z", "endTime": null}'):
+        assert operation_seconds(answered(body=body).http_response) is None
+
+
+def test_a_pace_keeps_the_last_duration_of_each_kind():
+    pace = Pace()
+    pace.learn(("vm", "restart"), SimpleNamespace(took=2.0))
+    pace.learn(("vm", "restart"), SimpleNamespace(took=None))     # not known: the last known one stays
+    pace.learn(("scale_set", "restart"), SimpleNamespace(took=3.0))
+    assert pace.expected(("vm", "restart")) == 2.0 and pace.expected(("scale_set", "restart")) == 3.0
+    assert pace.expected(("vm", "reimage")) is None
