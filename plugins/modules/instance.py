@@ -182,6 +182,10 @@ notes:
     operation is polled as often as Azure's answers ask (C(Retry-After)), or every O(polling_interval) seconds when
     they do not say. Instances read again after their operation (health still coming) and instances that were
     already busy are read every O(polling_interval) seconds.
+  - From the second batch of a scale set on, Azure's own account of how long the previous batch's operation took
+    (its C(startTime) and C(endTime)) times the polling of the next one. It is asked about once at once, then at
+    most every quarter of that duration (or O(polling_interval), if longer), and once when it should be over, so
+    a batch is seen done just after its end rather than up to O(polling_interval) later.
   - A read that fails while the module waits (throttling, a server error, no answer) is tried again at the next
     poll, until O(wait_timeout). When the run stops after requests were sent, for whatever reason, the failure
     still carries RV(actions), RV(requests) and C(changed), with each instance's outcome so far.

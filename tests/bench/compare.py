@@ -15,8 +15,11 @@ Three comparisons, every run repeated and alternated (ours, peer, then peer, our
     Uniform scale set;
 (c) our rolling restart of 1,000 instances (vmss.fleet.instance, batches of 10%) vs its bound (batches x operation
     time); the peer has no batched restart, so its one-task-per-instance restart is timed on a 20-instance sample
-    and extrapolated.
-The emulator adds 50 ms of latency plus up to 20 ms of jitter to every request and enforces Compute's throttling.
+    and extrapolated;
+(d) our rolling restart of 10 Uniform + 10 Flexible scale sets x 100 side by side (rolling_restart_bench.py's
+    --fleet scenario) vs the bound of the slowest set, with requests per batch; the peer has nothing comparable.
+The emulator adds 50 ms of latency plus up to 20 ms of jitter to every request and enforces Compute's throttling
+(except in (d): see FLEET_THROTTLING).
 Per run: wall time, ARM requests from the emulator's log (each request inside a /batch counts), 429s, peak
 memory (/usr/bin/time -v), hosts or instances found against the estate. Writes docs/performance.md,
 docs/performance.png and the raw figures to tests/output/bench/compare-results.json.
@@ -50,7 +53,7 @@ sys.path.insert(0, HERE)
 # pylint: disable=wrong-import-position
 from harness import BIN, REPO, base_env  # noqa: E402
 from inventory_bench import generate_estate  # noqa: E402
-from rolling_restart_bench import parse_summary  # noqa: E402
+from rolling_restart_bench import fleet_scenarios, parse_summary, run_scenario  # noqa: E402
 
 import compare_report  # noqa: E402
 
@@ -68,6 +71,10 @@ ARM_PREFIXES = ("/subscriptions", "/providers", "/tenants")
 OURS, PEER = "vmss.fleet", "azure.azcollection"
 RESTART_BATCH = "10%"
 SAMPLE_SIZE = 20
+FLEET_MAX_PARALLEL = 10
+# (d) runs without Compute's throttling: its limit on single-VM writes (UpdateVM3Min, 240 per 3 minutes) would
+# spread the 1,000 Flexible restarts over several minutes, whatever the tool.
+FLEET_THROTTLING = False
 
 
 def parse_args():
@@ -82,7 +89,7 @@ def parse_args():
                              "run is not repeated")
     parser.add_argument("--sample", type=int, default=SAMPLE_SIZE, help="instances in the peer's restart sample")
     parser.add_argument("--quick", action="store_true", help="1,000 VMs only, one run each, a 4-instance sample")
-    parser.add_argument("--parts", default="a,b,c",
+    parser.add_argument("--parts", default="a,b,c,d",
                         help="for trying things out: only these comparisons; saves the figures, writes no docs")
     parser.add_argument("--report-only", metavar="RESULTS_JSON", help="only write the docs from saved results")
     options = parser.parse_args()
@@ -556,6 +563,33 @@ def bench_scale_set(options, root):
             "restart": {OURS: ours, PEER: peer, "batch_size": RESTART_BATCH}}
 
 
+# ---- (d) rolling restart of 20 scale sets side by side ---------------------------------------------------
+
+def bench_fleet_restart(options):
+    """rolling_restart_bench.py's --fleet scenario at this benchmark's latency, ``options.runs`` times."""
+    from harness import start_emulator  # pylint: disable=import-outside-toplevel
+
+    name, group, scale_sets, args = fleet_scenarios(RESTART_BATCH, FLEET_MAX_PARALLEL)[0]
+    extra = ["--operation-seconds", str(options.operation_seconds), "--latency-ms", str(options.latency_ms),
+             "--jitter-ms", str(options.jitter_ms), "--throttle", "on" if FLEET_THROTTLING else "off"]
+    runs = []
+    with start_emulator("rolling-bench.yml", extra) as emu, tempfile.TemporaryDirectory() as workdir:
+        for rep in range(options.runs):
+            say("(d) rolling restart of 20 scale sets, run %d/%d: %s" % (rep + 1, options.runs, OURS))
+            try:
+                figures = run_scenario(emu, group, scale_sets, args, 0.25, workdir)
+            except SystemExit as failure:     # run_scenario's way of saying the playbook failed
+                runs.append({"rc": 1, "timed_out": False, "failure": str(failure)[:500]})
+                say("    failed")
+                continue
+            figures.update(rc=0, timed_out=False, bound=figures["longest"] * options.operation_seconds)
+            say("    rolling %.1f s, bound %.1f s (%.2f x), %d ARM requests, %.1f per batch" % (
+                figures["rolling"], figures["bound"], figures["rolling"] / figures["bound"], figures["arm"],
+                figures["per_batch"]))
+            runs.append(figures)
+    return {"scenario": name, "runs": runs, "max_parallel": FLEET_MAX_PARALLEL, "throttle": FLEET_THROTTLING}
+
+
 # ---- main -------------------------------------------------------------------------------------------------
 
 def main():
@@ -574,6 +608,7 @@ def main():
     try:
         inventory = bench_inventory(options, root) if "a" in options.parts else []
         scale_set = bench_scale_set(options, root) if options.parts & {"b", "c"} else {}
+        fleet = bench_fleet_restart(options) if "d" in options.parts else {}
     finally:
         shutil.rmtree(root, ignore_errors=True)
     results = {
@@ -584,9 +619,9 @@ def main():
         "settings": {"latency_ms": options.latency_ms, "jitter_ms": options.jitter_ms, "throttle": True,
                      "operation_seconds": options.operation_seconds, "runs": options.runs,
                      "peer_timeout_s": options.peer_timeout, "page_size": 100},
-        "versions": versions, "inventory": inventory, "scale_set": scale_set,
+        "versions": versions, "inventory": inventory, "scale_set": scale_set, "fleet": fleet,
     }
-    complete = options.parts >= {"a", "b", "c"}
+    complete = options.parts >= {"a", "b", "c", "d"}
     saved = RESULTS if complete else RESULTS.replace(".json", "-partial.json")
     os.makedirs(os.path.dirname(saved), exist_ok=True)
     with open(saved, "w") as handle:

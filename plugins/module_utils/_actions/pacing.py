@@ -4,17 +4,19 @@
 """Following a batch's operations without polling each one all along, and noticing their end early.
 
 Aimed polling: the operations of a rolling run's batches take about as long as each other, and Azure's operation
-status says how long each took (``startTime``, ``endTime``). Each status request is still sent every
-polling_interval (or as ``Retry-After`` asks), except that the one due after the moment the previous batch's
-operation of the same kind would be over is sent at that moment instead, so a batch is seen done a few
-milliseconds after its end rather than up to a polling_interval later. A POST's final GET on its ``Location`` is
+status says how long each took (``startTime``, ``endTime``). So once a lane knows how long its previous
+operation of a kind took, the next one is asked about at once (an immediate refusal shows), then every quarter of
+that duration (or polling_interval, or ``Retry-After``, if longer), and once more at the moment it should be over,
+so that a batch is seen done a few milliseconds after its end rather than up to a polling_interval later; from
+then on every polling_interval as usual. A POST's final GET on its ``Location`` is
 skipped: the status ``Succeeded`` is the end, and these operations return no resource.
 
 Waves: a batch of Flexible members sends one request per VM, and those operations run side by side. Polling every
 one of them every polling_interval costs a status request per VM per interval, which Azure counts against the
 subscription's read limit. So the first operation of a wave is followed as above (the wave's lead); each other
 operation of the wave waits until the lead has ended and until as much time has passed since its own request as
-the lead took, then is followed the usual way. Most then need a single status request. Every operation is still
+the lead took (or, when the expected duration is known, until its own expected end if that comes first), then
+is followed the usual way. Most then need a single status request. Every operation is still
 followed to its own end: nothing is assumed from the lead's outcome.
 """
 
@@ -31,6 +33,9 @@ from ansible_collections.vmss.fleet.plugins.module_utils.records import parse_ti
 # How long after the expected end the aimed status request goes: the operation began before its POST was
 # answered, which is when the aim is taken, so a small margin is enough.
 AIM_MARGIN = 0.02
+# Before the expected end, a status request every quarter of the expected duration at most: an operation that ends
+# much earlier than the previous one is still noticed, without a request every polling_interval all along.
+EARLY_POLLS = 4
 
 
 class WaveLead(object):
@@ -67,21 +72,22 @@ class Waves(object):
         """(the polling of a single-VM operation requested now, the WaveLead the caller must end() or None).
 
         The lead gets aimed polling (``expected``: the seconds the operation should take, or None); the others
-        a FollowerPolling of the lead.
+        a FollowerPolling of the lead, aimed at their own end too when ``expected`` is known.
         """
         with self._lock:
             if self._lead is None or self._lead.over.is_set():
                 self._lead = WaveLead(self.clock)
                 return self.aimed(expected), self._lead
             lead = self._lead
-        return self.follower(lead), None
+        return self.follower(lead, expected), None
 
     def aimed(self, expected):
         return aimed_polling(self.polling_interval, expected, self.clock)
 
-    def follower(self, lead):
+    def follower(self, lead, expected=None):
         """The polling method of an operation requested now that follows ``lead``."""
-        return FollowerPolling(self.aimed(None), lead, self.clock(), self.deadline, self.clock, self.sleep)
+        return FollowerPolling(self.aimed(None), lead, self.clock(), self.deadline, self.clock, self.sleep,
+                               expected)
 
 
 class Pace(object):
@@ -115,9 +121,9 @@ def aimed_polling(polling_interval, expected, clock):
             # azure-core's one hook for the pause before the next status request (Retry-After or the interval).
             delay = super(AimedPolling, self)._extract_delay()
             until_aim = None if self._aim is None else self._aim - clock()
-            if until_aim is not None and 0 < until_aim < delay:
-                return until_aim
-            return delay
+            if until_aim is None or until_aim <= 0:
+                return delay
+            return min(max(delay, expected / EARLY_POLLS), until_aim)
 
         def update_status(self):
             super(AimedPolling, self).update_status()
@@ -138,21 +144,26 @@ def operation_seconds(response):
 
 
 class FollowerPolling(object):
-    """An azure-core polling method that starts polling only once its wave's lead is over (or the deadline is
-    reached), and not before its own operation has run as long as the lead's did. From then on it is ARM
-    polling unchanged."""
+    """An azure-core polling method that starts polling once its wave's lead is over (or the deadline is reached),
+    and not before its own operation has run as long as the lead's did; or, when the lane knows how long such an
+    operation takes (``expected``), at the moment its own operation should be over if that comes first, so that
+    it is asked alongside the lead rather than after it. From then on it is ARM polling unchanged."""
 
-    def __init__(self, polling, lead, requested_at, deadline, clock, sleep):
+    def __init__(self, polling, lead, requested_at, deadline, clock, sleep, expected=None):
         self._polling = polling
         self._lead = lead
         self._requested_at = requested_at
         self._deadline = deadline
         self._clock = clock
         self._sleep = sleep
+        self._expected = expected
+        self._latest = deadline
 
     def wait_for_lead(self):
-        self._lead.over.wait(max(0.0, self._deadline - self._clock()))
-        start = min(self._requested_at + self._lead.duration, self._deadline)
+        self._lead.over.wait(max(0.0, self._latest - self._clock()))
+        start = self._latest
+        if self._lead.over.is_set():
+            start = min(self._requested_at + self._lead.duration, start)
         if start > self._clock():
             self._sleep(start - self._clock())
 
@@ -164,9 +175,13 @@ class FollowerPolling(object):
     def took(self):
         return getattr(self._polling, "took", None)
 
-    # The rest of azure-core's PollingMethod protocol is the ARM polling's own.
     def initialize(self, client, initial_response, deserialization_callback):
+        if self._expected is not None:
+            # Answered: the operation runs, and should be over ``expected`` seconds from now.
+            self._latest = min(self._deadline, self._clock() + self._expected + AIM_MARGIN)
         self._polling.initialize(client, initial_response, deserialization_callback)
+
+    # The rest of azure-core's PollingMethod protocol is the ARM polling's own.
 
     def status(self):
         return self._polling.status()

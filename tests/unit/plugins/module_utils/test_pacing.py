@@ -7,11 +7,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+import time
 
 from types import SimpleNamespace
 
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import (
     AIM_MARGIN,
+    EARLY_POLLS,
     FollowerPolling,
     Pace,
     Waves,
@@ -104,6 +106,30 @@ def test_a_follower_waits_for_the_lead_and_never_past_the_deadline():
     assert not waiting.is_alive()
 
 
+def test_a_follower_that_knows_the_expected_duration_is_asked_at_its_own_end_if_the_lead_is_not_over():
+    _polling, lead = Waves(0.25, 200.0).join()         # a lead that never ends
+    polling = RecordingPolling()
+    follower = FollowerPolling(polling, lead, time.monotonic(), deadline=time.monotonic() + 1000,
+                               clock=time.monotonic, sleep=time.sleep, expected=0.1)
+    follower.initialize("client", "response", "callback")
+    worker = threading.Thread(target=follower.run)
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive() and polling.ran
+
+
+def test_a_follower_that_knows_the_expected_duration_still_starts_with_a_lead_that_ended_sooner():
+    clock = Clock()
+    _polling, lead = Waves(0.25, 200.0, clock=clock).join()
+    follower = FollowerPolling(RecordingPolling(), lead, requested_at=100.0, deadline=200.0, clock=clock,
+                               sleep=clock.sleep, expected=5.0)
+    follower.initialize("client", "response", "callback")
+    clock.now = 101.0
+    lead.end()                         # 1 s, sooner than the 5 s expected
+    follower.run()
+    assert clock.slept == []           # its own operation has already run as long as the lead's
+
+
 def test_a_follower_is_the_arm_polling_for_everything_but_when_it_starts():
     polling = RecordingPolling()
     _polling, lead = Waves(0.25, 200.0).join()
@@ -129,19 +155,32 @@ def answered(headers=None, body=None):
     return SimpleNamespace(http_response=response)
 
 
-def test_the_status_request_due_after_the_expected_end_goes_at_that_end():
+def test_before_the_expected_end_status_requests_are_spread_and_one_goes_at_that_end():
+    # pylint: disable=protected-access
+    clock = Clock()
+    polling = aimed_polling(0.25, 2.0, clock)
+    polling._aim = clock() + 2.0 + AIM_MARGIN      # what initialize() sets once the POST is answered
+    polling._pipeline_response = answered()
+    assert polling._extract_delay() == 2.0 / EARLY_POLLS     # not every polling_interval before the end
+    clock.now += 1.7
+    assert abs(polling._extract_delay() - (0.3 + AIM_MARGIN)) < 1e-9    # the next one at the expected end
+    polling._pipeline_response = answered({"Retry-After": "5"})
+    assert abs(polling._extract_delay() - (0.3 + AIM_MARGIN)) < 1e-9
+    clock.now += 1.0                              # past the aim: Retry-After, or the interval, again
+    assert polling._extract_delay() == 5
+    polling._pipeline_response = answered()
+    assert polling._extract_delay() == 0.25
+
+
+def test_a_polling_interval_longer_than_the_spread_is_kept_before_the_end():
     # pylint: disable=protected-access
     clock = Clock()
     polling = aimed_polling(1.0, 2.0, clock)
-    polling._aim = clock() + 2.0 + AIM_MARGIN      # what initialize() sets once the POST is answered
+    polling._aim = clock() + 2.0 + AIM_MARGIN
     polling._pipeline_response = answered()
-    assert polling._extract_delay() == 1.0        # the aim is further away than the interval
+    assert polling._extract_delay() == 1.0
     clock.now += 1.5
     assert abs(polling._extract_delay() - (0.5 + AIM_MARGIN)) < 1e-9
-    polling._pipeline_response = answered({"Retry-After": "5"})
-    assert abs(polling._extract_delay() - (0.5 + AIM_MARGIN)) < 1e-9
-    clock.now += 1.0                              # past the aim: the usual pace again
-    assert polling._extract_delay() == 5
 
 
 def test_without_an_expected_duration_the_polling_is_the_sdks():
