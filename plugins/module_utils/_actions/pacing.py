@@ -8,16 +8,16 @@ status says how long each took (``startTime``, ``endTime``). So once a lane know
 operation of a kind took, the next one is asked about at once (an immediate refusal shows), then every quarter of
 that duration (or polling_interval, or ``Retry-After``, if longer), and once more at the moment it should be over,
 so that a batch is seen done a few milliseconds after its end rather than up to a polling_interval later; from
-then on every polling_interval as usual. A POST's final GET on its ``Location`` is
-skipped: the status ``Succeeded`` is the end, and these operations return no resource.
+then on every polling_interval as usual. A POST's final GET on its ``Location`` is skipped: the status
+``Succeeded`` is the end, and these operations return no resource.
 
 Waves: a batch of Flexible members sends one request per VM, and those operations run side by side. Polling every
 one of them every polling_interval costs a status request per VM per interval, which Azure counts against the
 subscription's read limit. So the first operation of a wave is followed as above (the wave's lead); each other
 operation of the wave waits until the lead has ended and until as much time has passed since its own request as
 the lead took (or, when the expected duration is known, until its own expected end if that comes first), then
-is followed the usual way. Most then need a single status request. Every operation is still
-followed to its own end: nothing is assumed from the lead's outcome.
+is followed the usual way. Most then need a single status request. Every operation is still followed to its own
+end: nothing is assumed from the lead's outcome.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -107,30 +107,49 @@ class Pace(object):
 
 def aimed_polling(polling_interval, expected, clock):
     """azure-mgmt-core's ARM polling as the SDK's begin_* uses it, aimed at ``expected`` seconds (see above)."""
+    return _aimed_polling_class()(polling_interval, expected=expected, clock=clock,
+                                  lro_options={"final-state-via": "azure-async-operation"})
+
+
+_AIMED_POLLING = []
+
+
+def _aimed_polling_class():
+    """The class, built on first use: azure-mgmt-core is imported only once the module knows it is installed."""
+    if _AIMED_POLLING:
+        return _AIMED_POLLING[0]
     from azure.mgmt.core.polling.arm_polling import ARMPolling
 
     class AimedPolling(ARMPolling):
         took = None     # the operation's own duration, once Azure's status says it is over
 
+        def __init__(self, *args, **kwargs):
+            self._expected = kwargs.pop("expected")
+            self._clock = kwargs.pop("clock")
+            self._aim = None
+            super(AimedPolling, self).__init__(*args, **kwargs)
+
         def initialize(self, client, initial_response, deserialization_callback):
             # Called once the POST is answered: the operation is already running.
-            self._aim = None if expected is None else clock() + expected + AIM_MARGIN
+            if self._expected is not None:
+                self._aim = self._clock() + self._expected + AIM_MARGIN
             super(AimedPolling, self).initialize(client, initial_response, deserialization_callback)
 
         def _extract_delay(self):
             # azure-core's one hook for the pause before the next status request (Retry-After or the interval).
             delay = super(AimedPolling, self)._extract_delay()
-            until_aim = None if self._aim is None else self._aim - clock()
+            until_aim = None if self._aim is None else self._aim - self._clock()
             if until_aim is None or until_aim <= 0:
                 return delay
-            return min(max(delay, expected / EARLY_POLLS), until_aim)
+            return min(max(delay, self._expected / EARLY_POLLS), until_aim)
 
         def update_status(self):
             super(AimedPolling, self).update_status()
             if self.finished():
                 self.took = operation_seconds(self._pipeline_response.http_response)
 
-    return AimedPolling(polling_interval, lro_options={"final-state-via": "azure-async-operation"})
+    _AIMED_POLLING.append(AimedPolling)
+    return AimedPolling
 
 
 def operation_seconds(response):
