@@ -172,6 +172,18 @@ options:
     default: true
     env:
       - name: AZURE_VMSS_FAIL_ON_PARTIAL
+  list_in_child_process:
+    description:
+      - List Azure in a child process forked for the purpose, so that ansible-core adds the hosts of the scale
+        sets already listed while the others are still read and decoded, on another CPU. Hosts are added in the
+        order of their scale sets' ids, and within a scale set of their VMs' ids, whichever is listed first.
+      - With V(false), or where a process cannot fork (a controller that is not POSIX, or a caller running
+        threads), everything is listed first and then added, in this process. The hosts are the same.
+    type: bool
+    default: true
+    version_added: 0.2.0
+    env:
+      - name: AZURE_VMSS_LIST_IN_CHILD_PROCESS
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
@@ -254,9 +266,10 @@ from ansible_collections.vmss.fleet.plugins.module_utils.auth import (
     choose_source,
     settings_from_options,
 )
-from ansible_collections.vmss.fleet.plugins.module_utils.clients import AzureClients, missing_sdk
+from ansible_collections.vmss.fleet.plugins.module_utils.clients import LISTING_SDK, AzureClients, missing_sdk
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, internal_error, scrub
-from ansible_collections.vmss.fleet.plugins.module_utils.fleet import read_fleet, subscription_scope
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import FleetRead, fleet_stream, subscription_scope
+from ansible_collections.vmss.fleet.plugins.plugin_utils.forked import can_fork, stream_from_child
 
 CONFIG_SUFFIXES = ("azure_vmss.yml", "azure_vmss.yaml")
 
@@ -342,19 +355,47 @@ def identity_suffix(resource_id):
     return hashlib.sha256(resource_id.lower().encode("utf-8")).hexdigest()[:8]
 
 
-def unique_hostnames(named):
-    """``[(resource id, name)]`` -> ``({resource id: unique name}, [names that collided])``.
+class UniqueNames(object):
+    """Keeps host names unique while hosts are added one at a time, as their scale sets are listed.
 
     Every host of a colliding name gets a suffix from its resource id, not from its position, so a host's name
-    does not depend on the order Azure lists VMs in.
+    does not depend on the order Azure lists VMs in. The first host of a name is added under the plain name;
+    when a second one comes, ``place`` says to rename the first. ``taken`` are hosts that other inventory
+    sources added before this one: they are never renamed away (a VM named like one only merges into it, as
+    before any collision).
     """
-    counts = {}
-    for _resource_id, name in named:
-        counts[name] = counts.get(name, 0) + 1
-    unique = {}
-    for resource_id, name in named:
-        unique[resource_id] = name if counts[name] == 1 else "%s_%s" % (name, identity_suffix(resource_id))
-    return unique, sorted(name for name, count in counts.items() if count > 1)
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self.holders = {}  # plain name -> (resource id, payload) of the one host holding it so far
+        self.collided = set()
+
+    def place(self, resource_id, name, payload):
+        """``(name for this host, [(old name or None, new name, payload)] of hosts already added to move)``.
+
+        An old name of None means: add the new one and leave the host of the old name where it is."""
+        if name in self.collided:
+            return suffixed(name, resource_id), []
+        if name not in self.holders:
+            self.holders[name] = (resource_id, payload)
+            return name, []
+        first_id, first_payload = self.holders.pop(name)
+        self.collided.add(name)
+        old_name = None if name in self.taken else name
+        return suffixed(name, resource_id), [(old_name, suffixed(name, first_id), first_payload)]
+
+
+def suffixed(name, resource_id):
+    return "%s_%s" % (name, identity_suffix(resource_id))
+
+
+def ready_in_order(order, arrived):
+    """Pops from ``arrived`` ({set key: records}) the sets that can be added now: those at the head of ``order``
+    (a list of set keys, consumed), so hosts are always added in the sets' order whatever order they come in."""
+    ready = []
+    while order and order[0] in arrived:
+        ready.append(arrived.pop(order.pop(0)))
+    return ready
 
 
 def safe_group_name(name):
@@ -454,6 +495,61 @@ def validate_options(options):
         raise FleetError("max_concurrency must be 1 or more, got %d." % options["max_concurrency"])
 
 
+# Options that decide what the listing reads (sent to the child that lists).
+LISTING_OPTIONS = ("subscriptions", "resource_groups", "orchestration_modes", "scale_sets", "max_concurrency",
+                   "include_instance_view")
+
+
+def send_fleet(settings, scope, send):
+    """The listing, as messages: ``("plan", [scale set keys])``, then ``("set", key, records or None)`` for each
+    scale set as soon as its lists are in, then ``("end", failures, scopes read)``."""
+    missing = missing_sdk(LISTING_SDK)
+    if missing:
+        raise FleetError("The vmss.fleet.azure_vmss inventory needs the Python package %s (pip install %s): %s"
+                         % (missing[0], missing[0], missing[1]))
+    clients = AzureClients(settings)
+    try:
+        subscriptions = subscription_scope(scope["subscriptions"], lambda: clients.subscription_id,
+                                           clients.list_subscription_ids)
+        read = FleetRead()
+        stream = fleet_stream(read, clients, subscriptions, scope["resource_groups"], scope["orchestration_modes"],
+                              scope["scale_sets"], scope["max_concurrency"], scope["include_instance_view"])
+        send(("plan", [vmss["id"].lower() for vmss in stream.scale_sets]))
+        for vmss, records in stream:
+            send(("set", vmss["id"].lower(), records))
+        send(("end", read.failures + stream.failures, read.scopes_read))
+    finally:
+        clients.close()
+
+
+class _AddedHosts(object):
+    """The hosts and groups this source added, so that a run that fails can take them all back: ansible-core
+    keeps whatever a failed source added, and hosts are added while the listing is still going."""
+
+    def __init__(self, inventory):
+        self.inventory = inventory
+        self.groups_before = set(inventory.groups)
+        self.hosts_before = set(inventory.hosts)
+        self.names = set()
+
+    def add(self, name):
+        self.inventory.add_host(name)
+        self.names.add(name)
+
+    def remove(self, name):
+        self.inventory.remove_host(self.inventory.get_host(name))
+        self.names.discard(name)
+
+    def undo(self):
+        for name in list(self.names - self.hosts_before):
+            self.remove(name)
+        for name in set(self.inventory.groups) - self.groups_before:
+            group = self.inventory.groups[name]
+            for parent in list(group.parent_groups):
+                parent.child_groups.remove(group)
+            self.inventory.remove_group(group)
+
+
 # ---------------------------------------------------------------------------
 # The plugin
 # ---------------------------------------------------------------------------
@@ -479,17 +575,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError(scrub(failure.message, settings.secrets()))
 
     def _build(self, path, cache, settings):
-        """Read and add the hosts; None, or the FleetError that fails the run."""
+        """Read and add the hosts; None, or the FleetError that fails the run (then nothing was added)."""
+        added = _AddedHosts(self.inventory)
         try:
             validate_options(self._plugin_options())
-            self._populate(self._records(path, cache, settings))
+            self._names = UniqueNames(taken=self.inventory.hosts)
+            self._added = added
+            self._add_everything(cache, settings)
         except AnsibleError:
+            added.undo()
             raise  # ansible-core's own (a filter that cannot be evaluated with strict): already the user's message
         except FleetError as exc:
+            added.undo()
             return exc
         except Exception as exc:  # pylint: disable=broad-except
             # The plugin's one catch-all: a bug is reported as one, never as Azure's answer or as a warning.
+            added.undo()
             return internal_error(exc)
+        self._warn_collisions()
         return None
 
     def _plugin_options(self):
@@ -507,8 +610,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         scope = dict((name, self.get_option(name)) for name in CACHE_SCOPE_OPTIONS)
         return cache_key(scope, credential_fingerprint(resolved_credential(settings)))
 
-    def _records(self, path, cache, settings):
-        """Records from the cache when allowed and fresh, else from Azure (then cached if complete)."""
+    def _add_everything(self, cache, settings):
+        """Hosts from the cache when allowed and fresh, else from Azure (then cached if complete)."""
         use_cache = self.get_option("cache")
         key = self._cache_key(settings) if use_cache else None
         if use_cache and cache:
@@ -518,11 +621,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 pass
             else:
                 restrict_cache_file(self._cache, key)  # an entry written before the file was made owner-only
-                return records
-        records, complete = self._read_from_azure(settings)
+                self._add_records(records)
+                return
+        records, complete = self._add_from_azure(settings)
         if use_cache and complete:
             self._store(key, records)
-        return records
 
     def _store(self, key, records):
         """Write the entry now rather than after ``parse`` (as ansible-core would), to make its file owner-only."""
@@ -530,23 +633,33 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._cache.set_cache()
         restrict_cache_file(self._cache, key)
 
-    def _read_from_azure(self, settings):
-        """(records, complete): fails, or warns naming what is missing, per ``fail_on_partial``."""
-        missing = missing_sdk()
-        if missing:
-            raise FleetError("The vmss.fleet.azure_vmss inventory needs the Python package %s (pip install %s): %s"
-                             % (missing[0], missing[0], missing[1]))
-        clients = AzureClients(settings)
-        try:
-            subscriptions = subscription_scope(self.get_option("subscriptions"), lambda: clients.subscription_id,
-                                               clients.list_subscription_ids)
-            read = read_fleet(clients, subscriptions, self.get_option("resource_groups"),
-                              self.get_option("orchestration_modes"), self.get_option("scale_sets"),
-                              self.get_option("max_concurrency"), self.get_option("include_instance_view"))
-        finally:
-            clients.close()
+    def _add_from_azure(self, settings):
+        """(records, complete): adds each scale set's hosts as soon as it and the sets before it are listed;
+        fails, or warns naming what is missing, per ``fail_on_partial``."""
+        order, arrived, records, read = [], {}, [], FleetRead()
+        for message in self._listing_messages(settings):
+            if message[0] == "plan":
+                order = sorted(message[1])
+            elif message[0] == "set":
+                arrived[message[1]] = message[2] or []
+                for set_records in ready_in_order(order, arrived):
+                    set_records.sort(key=lambda record: record["id"].lower())
+                    self._add_records(set_records)
+                    records.extend(set_records)
+            else:
+                read.failures, read.scopes_read = message[1], message[2]
         self._report_failures(read, settings)
-        return read.records, not read.failures
+        return records, not read.failures
+
+    def _listing_messages(self, settings):
+        """The messages of ``send_fleet``: from a forked child while this process adds hosts (see
+        plugin_utils/forked.py), or made here first where a child cannot be forked."""
+        scope = dict((name, self.get_option(name)) for name in LISTING_OPTIONS)
+        if self.get_option("list_in_child_process") and can_fork():
+            return stream_from_child(lambda send: send_fleet(settings, scope, send))
+        messages = []
+        send_fleet(settings, scope, messages.append)
+        return messages
 
     def _report_failures(self, read, settings):
         if not read.failures:
@@ -562,25 +675,36 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # -- building hosts --------------------------------------------------------------------------------------
 
     def _populate(self, records):
+        """Adds the hosts of records, all at once (the unit tests' way in)."""
+        added = _AddedHosts(self.inventory)
+        self._names, self._added = UniqueNames(taken=self.inventory.hosts), added
+        self._add_records(records)
+        self._warn_collisions()
+
+    def _add_records(self, records):
         prefix = self.get_option("hostvars_prefix")
         strict = self.get_option("strict")
-        hosts = []
         for record in records:
             variables = untrusted(host_variables(record, prefix, self.get_option("include_instance_view"),
                                                  self.get_option("ansible_host_source")))
-            if self._passes_filters(variables, strict):
-                hosts.append((record, variables))
+            if not self._passes_filters(variables, strict):
+                continue
+            name, moves = self._names.place(record["id"], self._hostname(record, variables, strict),
+                                            (record, variables))
+            for old_name, new_name, (moved_record, moved_variables) in moves:
+                if old_name is not None:
+                    self._added.remove(old_name)
+                self._add_host(new_name, moved_record, moved_variables, strict)
+            self._add_host(name, record, variables, strict)
 
-        names, collided = unique_hostnames([(record["id"], self._hostname(record, variables, strict))
-                                            for record, variables in hosts])
-        if collided:
+    def _warn_collisions(self):
+        if self._names.collided:
             self.display.warning("vmss.fleet.azure_vmss: several VMs share the host name(s) %s; each got a suffix "
-                                 "from its resource id. Choose hostnames that are unique." % ", ".join(collided))
-        for record, variables in hosts:
-            self._add_host(names[record["id"]], record, variables, strict)
+                                 "from its resource id. Choose hostnames that are unique."
+                                 % ", ".join(sorted(self._names.collided)))
 
     def _add_host(self, hostname, record, variables, strict):
-        self.inventory.add_host(hostname)
+        self._added.add(hostname)
         for key, value in variables.items():
             self.inventory.set_variable(hostname, key, value)
         if self.get_option("default_groups"):

@@ -29,6 +29,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     list_scale_set_addresses,
     list_scale_sets,
     resource_group_of,
+    run_as_completed,
     run_bounded,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
@@ -191,36 +192,82 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
     read with ``until_seen`` begin at the page of the first wanted VM.
 
     Every list (a set's VMs, a Uniform set's NICs and public IPs, a resource group's NICs and public IPs) is an
-    independent read, run concurrently up to ``max_concurrency``.
+    independent read, run concurrently up to ``max_concurrency``. Records come in the scale sets' order.
     """
     listing = FleetListing()
     listing.scale_sets = list(scale_sets)
-    reads = _reads(listing.scale_sets, instance_view, with_network, keep_instance_view, until_seen, marks)
-    clients = {"members": compute, "nics": network, "public_ips": network}
-
-    def perform(read):
-        kind, _key, what, function, args = read
-        return _attempt(what, function, clients[kind], *args)
-
-    found = {}
-    for read, (value, failure) in zip(reads, run_bounded(perform, reads, max_concurrency)):
-        if failure is not None:
-            listing.failures.append(failure)
-        found[(read[0], read[1])] = value
-
-    addresses_by_key = {}
+    stream = FleetStream(lambda _vmss: (compute, network), listing.scale_sets, instance_view, with_network,
+                         max_concurrency, keep_instance_view, until_seen, marks)
+    by_set = dict((vmss["id"].lower(), records) for vmss, records in stream)
     for vmss in listing.scale_sets:
-        members = found.get(("members", vmss["id"].lower()))
-        if members is None:
-            continue
-        address_key = _group_key(vmss) if orchestration_mode(vmss) == FLEXIBLE else vmss["id"].lower()
-        if address_key not in addresses_by_key:
-            addresses_by_key[address_key] = ips_by_vm_id(found.get(("nics", address_key)),
-                                                         found.get(("public_ips", address_key)))
-        addresses = addresses_by_key[address_key]
-        for record in members:
-            listing.records.append(attach_network(record, network_for_vm(addresses, record["id"])))
+        listing.records.extend(by_set.get(vmss["id"].lower()) or [])
+    listing.failures = stream.failures
     return listing
+
+
+class FleetStream(object):
+    """The plan of ``list_fleet`` as a stream: iterating yields ``(scale set dict, records)`` for each set as soon
+    as its own lists are in (its VMs, and the addresses of the set or of its resource group), so a caller can
+    use the first sets while the others are still being listed. ``records`` is None when the set's VMs could not
+    be read. After the iteration, ``failures`` holds ``(what, FleetError)`` in the plan's order.
+
+    ``clients_for(vmss)`` gives the (compute, network) clients of the set's subscription, so one bounded pool
+    serves every subscription; ``describe(what, vmss)`` words a failure.
+    """
+
+    def __init__(self, clients_for, scale_sets, instance_view=True, with_network=True, max_concurrency=8,
+                 keep_instance_view=True, until_seen=None, marks=None, describe=None):
+        self.clients_for = clients_for
+        self.describe = describe or (lambda what, _vmss: what)
+        self.scale_sets = list(scale_sets)
+        self.reads = _reads(self.scale_sets, instance_view, with_network, keep_instance_view, until_seen, marks)
+        self.with_network = with_network
+        self.max_concurrency = max_concurrency
+        self.failures = []
+
+    def __iter__(self):
+        waiting = dict((vmss["id"].lower(), set(_needed(vmss, self.with_network))) for vmss in self.scale_sets)
+        sets = dict((vmss["id"].lower(), vmss) for vmss in self.scale_sets)
+        found, failed, addresses = {}, {}, {}
+        for position, read, (value, failure) in run_as_completed(self._perform, self.reads, self.max_concurrency):
+            found[(read[0], read[1])] = value
+            if failure is not None:
+                failed[position] = (self.describe(failure[0], read[4][0]), failure[1])
+            for set_key in [key for key, needs in waiting.items() if (read[0], read[1]) in needs]:
+                waiting[set_key].discard((read[0], read[1]))
+                if not waiting[set_key]:
+                    del waiting[set_key]
+                    yield sets[set_key], _set_records(sets[set_key], found, addresses)
+        self.failures = [failed[position] for position in sorted(failed)]
+
+    def _perform(self, read):
+        kind, _key, what, function, args = read
+        compute, network = self.clients_for(args[0])
+        return _attempt(what, function, compute if kind == "members" else network, *args)
+
+
+def _address_key(vmss):
+    return _group_key(vmss) if orchestration_mode(vmss) == FLEXIBLE else vmss["id"].lower()
+
+
+def _needed(vmss, with_network):
+    """The reads a set's records wait for: its VMs, and the address lists that serve it."""
+    needed = [("members", vmss["id"].lower())]
+    if with_network:
+        needed.extend((kind, _address_key(vmss)) for kind in ADDRESS_LISTS)
+    return needed
+
+
+def _set_records(vmss, found, addresses):
+    """The set's records with their addresses; None when its VMs could not be read. ``addresses`` caches the
+    per-VM addresses of a list key, shared by the Flexible sets of one resource group."""
+    members = found.get(("members", vmss["id"].lower()))
+    if members is None:
+        return None
+    key = _address_key(vmss)
+    if key not in addresses:
+        addresses[key] = ips_by_vm_id(found.get(("nics", key)), found.get(("public_ips", key)))
+    return [attach_network(record, network_for_vm(addresses[key], record["id"])) for record in members]
 
 
 # ---------------------------------------------------------------------------
@@ -329,22 +376,34 @@ def _choose_across(found, names, modes, read):
 
 
 def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concurrency, keep_instance_view=True):
-    """Every instance record in scope, through ``list_fleet`` (one paged list per scale set)."""
+    """Every instance record in scope (one paged list per scale set), sorted by id."""
     read = FleetRead()
-    by_subscription = discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency,
-                                          read)
-    busy = [subscription for subscription in subscriptions if by_subscription.get(subscription)]
-    outer = max(1, min(len(busy), max_concurrency))
-    inner = max(1, max_concurrency // outer)
-
-    def list_subscription(subscription):
-        return subscription, list_fleet(clients.compute(subscription), clients.network(subscription),
-                                        by_subscription[subscription], instance_view=True, with_network=True,
-                                        max_concurrency=inner, keep_instance_view=keep_instance_view)
-
-    for subscription, listing in run_bounded(list_subscription, busy, outer):
-        read.records.extend(listing.records)
-        for what, error in listing.failures:
-            read.failures.append(("%s of subscription '%s'" % (what, subscription), error))
+    stream = fleet_stream(read, clients, subscriptions, resource_groups, modes, names, max_concurrency,
+                          keep_instance_view)
+    for _vmss, records in stream:
+        read.records.extend(records or [])
+    read.failures.extend(stream.failures)
     read.records.sort(key=lambda record: record["id"].lower())
     return read
+
+
+def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, max_concurrency,
+                 keep_instance_view=True):
+    """The ``FleetStream`` of every scale set in scope, across subscriptions, with one pool of
+    ``max_concurrency`` reads for all of them. The scale sets are discovered now (a scope that cannot be read
+    goes to ``read.failures``); the stream's own failures name their subscription."""
+    by_subscription = discover_scale_sets(clients, subscriptions, resource_groups, modes, names, max_concurrency,
+                                          read)
+    subscription_of, scale_sets = {}, []
+    for subscription in subscriptions:
+        for vmss in by_subscription.get(subscription) or []:
+            subscription_of[vmss["id"].lower()] = subscription
+            scale_sets.append(vmss)
+    # Made before the pool starts: the clients' cache is not shared safely between threads. Address lists are
+    # raw JSON lists, so they need no network SDK (AzureClients.arm).
+    per_subscription = dict((subscription, (clients.compute(subscription), clients.arm(subscription)))
+                            for subscription in set(subscription_of.values()))
+    return FleetStream(lambda vmss: per_subscription[subscription_of[vmss["id"].lower()]], scale_sets,
+                       max_concurrency=max_concurrency, keep_instance_view=keep_instance_view,
+                       describe=lambda what, vmss: "%s of subscription '%s'" % (what,
+                                                                               subscription_of[vmss["id"].lower()]))

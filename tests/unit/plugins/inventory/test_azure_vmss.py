@@ -119,20 +119,52 @@ def test_preferred_hostname_takes_the_first_value_given(preferences, expression_
     assert asked == [p for p in preferences[:1] if p not in azure_vmss.HOSTNAME_FIELDS]
 
 
-def test_unique_hostnames_keeps_unique_names_and_suffixes_every_colliding_one():
-    named = [("/id/a", "web-1"), ("/id/b", "web-1"), ("/id/c", "web-2")]
-    names, collided = azure_vmss.unique_hostnames(named)
+def place_all(named, taken=()):
+    """Replays UniqueNames over ``[(resource id, name)]`` as the plugin does: {resource id: final host name}
+    of the hosts it holds, the names it collided on, and the hosts it added in order."""
+    unique = azure_vmss.UniqueNames(taken)
+    hosts, added = {}, []
+    for resource_id, name in named:
+        final, moves = unique.place(resource_id, name, resource_id)
+        for old_name, new_name, moved_id in moves:
+            if old_name is not None:
+                del hosts[old_name]
+            hosts[new_name] = moved_id
+            added.append(new_name)
+        assert final not in hosts or final in taken
+        hosts[final] = resource_id
+        added.append(final)
+    return dict((resource_id, name) for name, resource_id in hosts.items()), sorted(unique.collided), added
+
+
+def test_unique_names_keep_unique_names_and_suffix_every_colliding_one():
+    names, collided, _added = place_all([("/id/a", "web-1"), ("/id/b", "web-1"), ("/id/c", "web-2")])
     assert names["/id/c"] == "web-2"
     assert names["/id/a"].startswith("web-1_") and names["/id/b"].startswith("web-1_")
     assert len(set(names.values())) == 3
     assert collided == ["web-1"]
 
 
-def test_unique_hostnames_do_not_depend_on_listing_order():
+def test_unique_names_do_not_depend_on_listing_order():
     named = [("/id/%d" % n, "dup") for n in range(5)] + [("/id/x", "solo")]
-    first = azure_vmss.unique_hostnames(named)[0]
-    second = azure_vmss.unique_hostnames(list(reversed(named)))[0]
-    assert first == second
+    assert place_all(named)[0] == place_all(list(reversed(named)))[0]
+    assert len(set(place_all(named)[0].values())) == 6
+
+
+def test_unique_names_never_move_a_host_another_source_added():
+    names, collided, added = place_all([("/id/a", "db"), ("/id/b", "db")], taken=["db"])
+    assert collided == ["db"]
+    assert sorted(names.values()) == sorted([azure_vmss.suffixed("db", "/id/a"), azure_vmss.suffixed("db", "/id/b")])
+    assert added[0] == "db"  # the first merged into the other source's host, which keeps its name
+
+
+def test_sets_are_ready_only_in_their_order():
+    order, arrived = ["s1", "s2", "s3"], {}
+    arrived["s2"] = ["b"]
+    assert azure_vmss.ready_in_order(order, arrived) == []
+    arrived["s1"] = ["a"]
+    assert azure_vmss.ready_in_order(order, arrived) == [["a"], ["b"]]
+    assert order == ["s3"] and arrived == {}
 
 
 @pytest.mark.parametrize("left, right", [

@@ -125,6 +125,7 @@ PLUGIN_DEFAULTS = {
     "include_filters": [], "exclude_filters": [], "max_concurrency": 4, "fail_on_partial": True, "strict": False,
     "compose": {}, "groups": {}, "keyed_groups": [], "use_extra_vars": False, "leading_separator": True,
     "cache": False, "cache_plugin": "memory", "cache_timeout": 3600, "cache_connection": None, "cache_prefix": None,
+    "list_in_child_process": True,
 }
 
 
