@@ -248,6 +248,7 @@ plugin: vmss.fleet.azure_vmss
 '''
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -398,8 +399,9 @@ def ready_in_order(order, arrived):
     return ready
 
 
+@functools.lru_cache(maxsize=4096)
 def safe_group_name(name):
-    """A valid, lower-case Ansible group name."""
+    """A valid, lower-case Ansible group name (memoized: 10,000 hosts share a few dozen group names)."""
     return to_safe_group_name(to_text(name).lower(), force=True, silent=True)
 
 
@@ -576,23 +578,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _build(self, path, cache, settings):
         """Read and add the hosts; None, or the FleetError that fails the run (then nothing was added)."""
-        added = _AddedHosts(self.inventory)
+        self._start_hosts()
         try:
             validate_options(self._plugin_options())
-            self._names = UniqueNames(taken=self.inventory.hosts)
-            self._added = added
             self._add_everything(cache, settings)
         except AnsibleError:
-            added.undo()
+            self._undo()
             raise  # ansible-core's own (a filter that cannot be evaluated with strict): already the user's message
         except FleetError as exc:
-            added.undo()
+            self._undo()
             return exc
         except Exception as exc:  # pylint: disable=broad-except
             # The plugin's one catch-all: a bug is reported as one, never as Azure's answer or as a warning.
-            added.undo()
+            self._undo()
             return internal_error(exc)
-        self._warn_collisions()
+        finally:
+            self._end_hosts()
         return None
 
     def _plugin_options(self):
@@ -656,7 +657,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         plugin_utils/forked.py), or made here first where a child cannot be forked."""
         scope = dict((name, self.get_option(name)) for name in LISTING_OPTIONS)
         if self.get_option("list_in_child_process") and can_fork():
+            self.display.vvv("vmss.fleet.azure_vmss: listing in a child process while hosts are added")
             return stream_from_child(lambda send: send_fleet(settings, scope, send))
+        self.display.vvv("vmss.fleet.azure_vmss: listing in this process, then adding the hosts")
         messages = []
         send_fleet(settings, scope, messages.append)
         return messages
@@ -676,10 +679,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _populate(self, records):
         """Adds the hosts of records, all at once (the unit tests' way in)."""
-        added = _AddedHosts(self.inventory)
-        self._names, self._added = UniqueNames(taken=self.inventory.hosts), added
-        self._add_records(records)
-        self._warn_collisions()
+        self._start_hosts()
+        try:
+            self._add_records(records)
+        finally:
+            self._end_hosts()
+
+    def _start_hosts(self):
+        self._names, self._added = UniqueNames(taken=self.inventory.hosts), _AddedHosts(self.inventory)
+
+    def _undo(self):
+        """Takes back every host and group of a run that fails (and so has no collision worth a warning)."""
+        self._added.undo()
+        self._names.collided.clear()
+
+    def _end_hosts(self):
+        """Warns of collided names, and lets go of what naming held: ansible-core keeps the plugin after parse(),
+        and 10,000 records would otherwise stay in memory through the rest of the run."""
+        if self._names.collided:
+            self.display.warning("vmss.fleet.azure_vmss: several VMs share the host name(s) %s; each got a suffix "
+                                 "from its resource id. Choose hostnames that are unique."
+                                 % ", ".join(sorted(self._names.collided)))
+        self._names = self._added = None
 
     def _add_records(self, records):
         prefix = self.get_option("hostvars_prefix")
@@ -696,12 +717,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     self._added.remove(old_name)
                 self._add_host(new_name, moved_record, moved_variables, strict)
             self._add_host(name, record, variables, strict)
-
-    def _warn_collisions(self):
-        if self._names.collided:
-            self.display.warning("vmss.fleet.azure_vmss: several VMs share the host name(s) %s; each got a suffix "
-                                 "from its resource id. Choose hostnames that are unique."
-                                 % ", ".join(sorted(self._names.collided)))
 
     def _add_host(self, hostname, record, variables, strict):
         self._added.add(hostname)

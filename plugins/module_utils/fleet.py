@@ -20,6 +20,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import queue
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
@@ -29,7 +31,6 @@ from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     list_scale_set_addresses,
     list_scale_sets,
     resource_group_of,
-    run_as_completed,
     run_bounded,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
@@ -37,8 +38,10 @@ from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     attach_network,
     instance_record,
     ips_by_vm_id,
+    named_nic_ids,
     network_for_vm,
     orchestration_mode,
+    public_ip_refs,
     scale_set_ref,
 )
 
@@ -128,14 +131,15 @@ class FleetListing(object):
 
 
 def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None, marks=None):
-    """Records of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
+    """(records, {VM id: NIC ids it names}) of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
     work overlaps the other lists' round trips (addresses are attached later). With ``until_seen``, only the
     records of those VMs: the rest of their pages is not wanted, and normalizing it is most of a read's CPU."""
     ref = scale_set_ref(vmss)
     vms = list_members(compute, vmss, instance_view, until_seen, marks)
     if until_seen is not None:
         vms = [vm for vm in vms if (vm.get("id") or "").lower() in until_seen]
-    return [instance_record(vm, ref, keep_instance_view=keep_instance_view) for vm in vms]
+    records = [instance_record(vm, ref, keep_instance_view=keep_instance_view) for vm in vms]
+    return records, dict(((vm.get("id") or "").lower(), named_nic_ids(vm)) for vm in vms)
 
 
 def _attempt(what, function, *args):
@@ -207,9 +211,13 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
 
 class FleetStream(object):
     """The plan of ``list_fleet`` as a stream: iterating yields ``(scale set dict, records)`` for each set as soon
-    as its own lists are in (its VMs, and the addresses of the set or of its resource group), so a caller can
-    use the first sets while the others are still being listed. ``records`` is None when the set's VMs could not
-    be read. After the iteration, ``failures`` holds ``(what, FleetError)`` in the plan's order.
+    as its own lists are in, so a caller can use the first sets while the others are still being listed.
+    ``records`` is None when the set's VMs could not be read. After the iteration, ``failures`` holds
+    ``(what, FleetError)`` in the plan's order.
+
+    A Uniform set waits for its VMs and its own address lists. A Flexible set shares its resource group's
+    address lists, the longest chains of pages, and is ready as soon as its VMs are listed and so are the NICs
+    they name and the public IPs those NICs name: usually long before the group's lists end.
 
     ``clients_for(vmss)`` gives the (compute, network) clients of the set's subscription, so one bounded pool
     serves every subscription; ``describe(what, vmss)`` words a failure.
@@ -226,24 +234,112 @@ class FleetStream(object):
         self.failures = []
 
     def __iter__(self):
-        waiting = dict((vmss["id"].lower(), set(_needed(vmss, self.with_network))) for vmss in self.scale_sets)
-        sets = dict((vmss["id"].lower(), vmss) for vmss in self.scale_sets)
-        found, failed, addresses = {}, {}, {}
-        for position, read, (value, failure) in run_as_completed(self._perform, self.reads, self.max_concurrency):
-            found[(read[0], read[1])] = value
-            if failure is not None:
-                failed[position] = (self.describe(failure[0], read[4][0]), failure[1])
-            for set_key in [key for key, needs in waiting.items() if (read[0], read[1]) in needs]:
-                waiting[set_key].discard((read[0], read[1]))
-                if not waiting[set_key]:
-                    del waiting[set_key]
-                    yield sets[set_key], _set_records(sets[set_key], found, addresses)
+        pending = dict((vmss["id"].lower(), vmss) for vmss in self.scale_sets)
+        found, failed, lists = {}, {}, {}
+        for event, position, read, payload in self._events():
+            read_id = (read[0], read[1])
+            progress = lists.setdefault(read_id, ListProgress())
+            if event == "page":
+                progress.add(payload)
+            else:
+                value, failure = payload
+                found[read_id] = value
+                progress.finish(None if read[0] == "members" else value)
+                if failure is not None:
+                    failed[position] = (self.describe(failure[0], read[4][0]), failure[1])
+            for set_key in [key for key, vmss in pending.items() if read_id in _needed(vmss, self.with_network)]:
+                records = self._ready_records(pending[set_key], found, lists)
+                if records is not False:
+                    yield pending.pop(set_key), records
         self.failures = [failed[position] for position in sorted(failed)]
 
-    def _perform(self, read):
+    def _ready_records(self, vmss, found, lists):
+        """The set's records with their addresses once it is ready, None if its VMs could not be read, False
+        while it must wait."""
+        members_id = ("members", vmss["id"].lower())
+        if members_id not in found:
+            return False
+        if found[members_id] is None:
+            return None
+        records, nic_ids = found[members_id]
+        nics, public_ips = [lists.get((kind, _address_key(vmss)), ListProgress()) for kind in ADDRESS_LISTS]
+        if self.with_network and not addresses_listed(nic_ids, nics, public_ips):
+            return False
+        addresses = ips_by_vm_id(nics.items, public_ips.items, vm_ids=nic_ids)
+        return [attach_network(record, network_for_vm(addresses, record["id"])) for record in records]
+
+    def _events(self):
+        """``("page", position, read, items)`` for each page of a group's address list and ``("done", position,
+        read, (value, failure))`` for each read, as they happen, from at most ``max_concurrency`` threads."""
+        events = queue.Queue()
+        with ThreadPoolExecutor(max_workers=max(1, min(self.max_concurrency, len(self.reads)))) as pool:
+            for position, read in enumerate(self.reads):
+                pool.submit(self._run, position, read, events)
+            done = 0
+            while done < len(self.reads):
+                event = events.get()
+                if event[0] == "error":
+                    raise event[3]  # a bug, not Azure's refusal: not a part that could not be read
+                done += event[0] == "done"
+                yield event
+
+    def _run(self, position, read, events):
         kind, _key, what, function, args = read
         compute, network = self.clients_for(args[0])
-        return _attempt(what, function, compute if kind == "members" else network, *args)
+        extra = {}
+        if function is list_group_addresses:
+            extra["on_page"] = lambda items: events.put(("page", position, read, items))
+        try:
+            result = _attempt(what, lambda *call: function(*call, **extra),
+                              compute if kind == "members" else network, *args)
+        except Exception as exc:  # pylint: disable=broad-except
+            events.put(("error", position, read, exc))
+        else:
+            events.put(("done", position, read, result))
+
+
+class ListProgress(object):
+    """What an address list has given so far: its items, the lowercase ids among them, and whether it ended
+    (a list that failed has ended too: waiting longer would not bring its items)."""
+
+    def __init__(self):
+        self.items = []
+        self.ids = set()
+        self.ended = False
+
+    def add(self, items):
+        self.items.extend(items)
+        self.ids.update((item.get("id") or "").lower() for item in items)
+
+    def finish(self, value):
+        """The read is over; ``value`` is the whole list when its pages were not told one by one."""
+        if value is not None and not self.items:
+            self.add(value)
+        self.ended = True
+
+
+def addresses_listed(nic_ids, nics, public_ips):
+    """True when the addresses of a set's VMs are all in what the lists gave so far (``ListProgress``): every NIC
+    a VM names (``nic_ids``: {vm id: [lowercase NIC ids]}) is listed, and so is every public IP those NICs name.
+    A VM that names no NIC waits for the end of the NIC list."""
+    if nics.ended and public_ips.ended:
+        return True
+    by_id = None
+    for vm_nic_ids in nic_ids.values():
+        if not vm_nic_ids and not nics.ended:
+            return False
+        for nic_id in vm_nic_ids:
+            if nic_id not in nics.ids:
+                if nics.ended:
+                    continue
+                return False
+            if public_ips.ended:
+                continue
+            if by_id is None:
+                by_id = dict(((nic.get("id") or "").lower(), nic) for nic in nics.items)
+            if any(ref not in public_ips.ids for ref in public_ip_refs(by_id[nic_id])):
+                return False
+    return True
 
 
 def _address_key(vmss):
@@ -256,18 +352,6 @@ def _needed(vmss, with_network):
     if with_network:
         needed.extend((kind, _address_key(vmss)) for kind in ADDRESS_LISTS)
     return needed
-
-
-def _set_records(vmss, found, addresses):
-    """The set's records with their addresses; None when its VMs could not be read. ``addresses`` caches the
-    per-VM addresses of a list key, shared by the Flexible sets of one resource group."""
-    members = found.get(("members", vmss["id"].lower()))
-    if members is None:
-        return None
-    key = _address_key(vmss)
-    if key not in addresses:
-        addresses[key] = ips_by_vm_id(found.get(("nics", key)), found.get(("public_ips", key)))
-    return [attach_network(record, network_for_vm(addresses[key], record["id"])) for record in members]
 
 
 # ---------------------------------------------------------------------------

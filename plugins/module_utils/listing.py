@@ -198,13 +198,20 @@ def list_scale_set_addresses(network, vmss, kind):
         return list(iter_json(network, vmss["id"] + set_path, params))
 
 
-def list_group_addresses(network, vmss, kind):
-    """The NICs or public IPs of a scale set's resource group, where Flexible members' NICs live: one list."""
+def list_group_addresses(network, vmss, kind, on_page=None):
+    """The NICs or public IPs of a scale set's resource group, where Flexible members' NICs live: one list.
+    ``on_page(items)`` is told each page as it comes (the group's sets need not wait for the whole list)."""
     _set_path, group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": NETWORK_API_VERSION}
     path = group_provider_path(vmss["id"], group_path)
+    items = []
     with azure_errors("listing the %s of resource group '%s'" % (what, resource_group_of(vmss["id"]))):
-        return list(iter_json(network, path, params))
+        for page in iter_json(network, path, params).by_page():
+            page = list(page)
+            items.extend(page)
+            if on_page is not None:
+                on_page(page)
+    return items
 
 
 def uniform_instance_view(compute, vmss):

@@ -442,8 +442,9 @@ def is_ephemeral_os_disk(storage_profile):
 # Network join
 # ---------------------------------------------------------------------------
 
-def ips_by_vm_id(nics, public_ips):
-    """Join NICs and public IPs to ``{lowercased VM id: {"private_ips": [...], "public_ips": [...]}}``.
+def ips_by_vm_id(nics, public_ips, vm_ids=None):
+    """Join NICs and public IPs to ``{lowercased VM id: {"private_ips": [...], "public_ips": [...]}}``, for the
+    VMs of ``vm_ids`` (lowercase) only when given: a resource group's list serves several scale sets.
 
     The primary NIC and, within a NIC, the primary IP configuration come first,
     so the first address of each list is the one to connect to.
@@ -451,9 +452,9 @@ def ips_by_vm_id(nics, public_ips):
     public_ip_by_id = _public_ip_addresses(public_ips)
     nics_by_vm = {}
     for nic in nics or []:
-        vm_id = dig(nic, "properties", "virtualMachine", "id")
-        if vm_id:
-            nics_by_vm.setdefault(vm_id.lower(), []).append(nic)
+        vm_id = (dig(nic, "properties", "virtualMachine", "id") or "").lower()
+        if vm_id and (vm_ids is None or vm_id in vm_ids):
+            nics_by_vm.setdefault(vm_id, []).append(nic)
 
     joined = {}
     for vm_id, vm_nics in nics_by_vm.items():
@@ -462,6 +463,22 @@ def ips_by_vm_id(nics, public_ips):
             _add_nic_addresses(addresses, nic, public_ip_by_id)
         joined[vm_id] = addresses
     return joined
+
+
+def named_nic_ids(vm):
+    """The lowercase ids of the NICs a VM's network profile names."""
+    return [nic["id"].lower() for nic in dig(vm, "properties", "networkProfile", "networkInterfaces") or []
+            if nic.get("id")]
+
+
+def public_ip_refs(nic):
+    """The lowercase ids of the public IPs a NIC's IP configurations name."""
+    refs = []
+    for ip_configuration in dig(nic, "properties", "ipConfigurations") or []:
+        public_ip_id = dig(ip_configuration, "properties", "publicIPAddress", "id")
+        if public_ip_id:
+            refs.append(public_ip_id.lower())
+    return refs
 
 
 def attach_network(record, network):

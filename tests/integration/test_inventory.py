@@ -199,6 +199,25 @@ def test_graph_is_readable(emulator):
     assert sorted(listed) == sorted(web)
 
 
+def test_a_child_process_lists_and_the_inventory_is_the_same_without_one(emulator):
+    said = inventory({}, emulator.env, extra_args=("--graph", "-vvv"))
+    assert "listing in a child process while hosts are added" in said.stdout + said.stderr
+    said = inventory({"list_in_child_process": False}, emulator.env, extra_args=("--graph", "-vvv"))
+    assert "listing in this process, then adding the hosts" in said.stdout + said.stderr
+
+    forked = inventory({}, emulator.env)
+    in_process = inventory({"list_in_child_process": False}, emulator.env)
+    assert forked.rc == 0 and in_process.rc == 0, forked.stderr + in_process.stderr
+    # The same hosts, variables and groups, and every group's hosts in the same order.
+    assert json.dumps(forked.raw) == json.dumps(in_process.raw)
+    # That order: by scale set id, then by VM id, whichever set was listed first.
+    variables = hostvars(forked.result)
+    listed = forked.raw["vmss_power_running"]["hosts"]
+    assert len(set(variables[name]["vmss_scale_set"] for name in listed)) > 2  # several sets, both modes
+    assert listed == sorted(listed, key=lambda name: (variables[name]["vmss_scale_set_id"].lower(),
+                                                      variables[name]["vmss_id"].lower()))
+
+
 def test_a_scale_set_name_matching_nothing_fails_naming_it(emulator):
     run = inventory({"scale_sets": ["vmss-wbe"]}, dict(emulator.env, **AWX_UPDATE_ENV))
     assert run.rc != 0
@@ -303,6 +322,9 @@ def test_without_awx_settings_ansible_only_warns_but_adds_no_host(multi):
     run = inventory({"subscriptions": ["all"]}, multi.env)
     assert run.rc == 0
     assert hostvars(run.result) == {}
+    # The readable subscription's hosts were added while the listing went on, then taken back with their groups.
+    groups = list(run.result) + run.result["all"].get("children", [])
+    assert [group for group in groups if group.startswith("vmss_")] == []
     assert "Could not read 1 part of the fleet" in run.stderr
 
 

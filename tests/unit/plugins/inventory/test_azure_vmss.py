@@ -387,3 +387,21 @@ def test_hostnames_expression_and_collisions_get_stable_suffixes():
 
     expressed = build(FLEET, hostnames=["vmss_tags.role ~ '-' ~ vmss_instance_id"])
     assert "frontend-3" in expressed.hosts and "backend-api_1a2b3c4d" in expressed.hosts
+
+
+def test_a_failed_run_takes_back_its_hosts_and_groups_and_leaves_the_other_sources():
+    inventory = InventoryData()
+    inventory.add_group("static")
+    inventory.add_host("db1", group="static")
+    added = azure_vmss._AddedHosts(inventory)
+    for name in ("web_0", "db1"):  # db1: a VM named like another source's host merges into it
+        added.add(name)
+        inventory.add_group("vmss_scaleset_web")
+        inventory.add_child("vmss_scaleset_web", name)
+    inventory.add_group("vmss_parent")
+    inventory.add_child("static", "vmss_parent")  # a keyed group under a group of another source
+    added.undo()
+    assert sorted(inventory.hosts) == ["db1"]
+    assert sorted(inventory.groups) == ["all", "static", "ungrouped"]
+    assert [group.name for group in inventory.groups["static"].child_groups] == []
+    assert [host.name for host in inventory.groups["static"].get_hosts()] == ["db1"]

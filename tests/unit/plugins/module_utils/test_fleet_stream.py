@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+"""fleet.FleetStream: scale sets come out as soon as their own lists are in; a Flexible set does not wait for the
+end of its resource group's address lists once the NICs and public IPs its VMs name are listed."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import threading
+
+import pytest
+
+from ansible_collections.vmss.fleet.plugins.module_utils.fleet import (
+    FleetStream,
+    ListProgress,
+    addresses_listed,
+    list_fleet,
+)
+from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
+    list_group_addresses,
+    list_members,
+    list_scale_sets,
+)
+from ansible_collections.vmss.fleet.plugins.module_utils.records import named_nic_ids, public_ip_refs
+
+
+def nic(nic_id, *public_ip_ids):
+    configurations = [{"properties": {"publicIPAddress": {"id": pip}}} for pip in public_ip_ids]
+    return {"id": nic_id, "properties": {"ipConfigurations": configurations}}
+
+
+def progress(items, ended=False):
+    listed = ListProgress()
+    listed.add(items)
+    if ended:
+        listed.finish(None)
+    return listed
+
+
+@pytest.mark.parametrize("nic_ids, nics, public_ips, expected", [
+    ({"vm1": ["n1"]}, progress([nic("N1")]), progress([]), True),                  # no public IP named
+    ({"vm1": ["n1"]}, progress([]), progress([], ended=True), False),              # its NIC is not listed yet
+    ({"vm1": ["n1"]}, progress([nic("n1", "P1")]), progress([]), False),           # its NIC's public IP is not
+    ({"vm1": ["n1"]}, progress([nic("n1", "P1")]), progress([{"id": "p1"}]), True),
+    ({"vm1": ["n1"]}, progress([], ended=True), progress([]), True),               # gone from the list: no wait
+    ({"vm1": []}, progress([nic("n1")]), progress([]), False),                     # names no NIC: the whole list
+    ({"vm1": []}, progress([], ended=True), progress([], ended=True), True),
+    ({"vm1": ["n1"], "vm2": ["n2"]}, progress([nic("n1")]), progress([]), False),  # every VM of the set
+])
+def test_a_set_is_ready_once_every_address_its_vms_name_is_listed(nic_ids, nics, public_ips, expected):
+    assert addresses_listed(nic_ids, nics, public_ips) is expected
+
+
+class GatedNetwork(object):
+    """The network client, except that once every id in ``wanted`` has been served, its next list request
+    waits (up to 10 s) until the test opens the gate."""
+
+    def __init__(self, real, wanted):
+        self.real = real
+        self.wanted = set(wanted)
+        self.gate = threading.Event()
+        self.waited_out = False
+
+    def send_request(self, request, **kwargs):
+        if not self.wanted and not self.gate.is_set():
+            self.waited_out = not self.gate.wait(10) or self.waited_out
+        response = self.real.send_request(request, **kwargs)
+        response.read()
+        for item in json.loads(response.content).get("value") or []:
+            self.wanted.discard(item["id"].lower())
+        return response
+
+
+def test_a_flexible_set_comes_out_before_its_groups_address_lists_end(emu, azure_clients):
+    compute, network = azure_clients.compute(), azure_clients.network()
+    scale_sets = dict((vmss["name"], vmss) for vmss in list_scale_sets(compute))
+    flexible = [scale_sets["batch"], scale_sets["legacy"]]
+    nics = list_group_addresses(network, flexible[0], "nics")  # the group's, in list order, pages of 2
+    position = dict((item["id"].lower(), index) for index, item in enumerate(nics))
+    named = dict((vmss["name"], [nic_id for vm in list_members(compute, vmss) for nic_id in named_nic_ids(vm)])
+                 for vmss in flexible)
+    # The set whose NICs are all listed first; the group's list goes on for more than a page after them.
+    early = min(named, key=lambda name: max(position[nic_id] for nic_id in named[name]))
+    assert max(position[nic_id] for nic_id in named[early]) < len(nics) - 2
+    by_id = dict((item["id"].lower(), item) for item in nics)
+    wanted = set(named[early]) | set(ref for nic_id in named[early] for ref in public_ip_refs(by_id[nic_id]))
+    gated = GatedNetwork(network, wanted)
+
+    seen = {}
+    for vmss, records in FleetStream(lambda _vmss: (compute, gated), flexible, max_concurrency=4):
+        seen[vmss["name"]] = (gated.gate.is_set(), gated.waited_out)
+        if vmss["name"] == early:
+            gated.gate.set()
+        expected = list_fleet(compute, network, [vmss]).records
+        assert sorted(records, key=lambda r: r["id"]) == sorted(expected, key=lambda r: r["id"])
+    # Out before the gate opened: the group's NIC list, which goes on after the set's NICs, had not ended.
+    assert seen[early] == (False, False)
+    assert sorted(seen) == ["batch", "legacy"] and not gated.waited_out
