@@ -487,7 +487,9 @@ def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, ma
     # raw JSON lists, so they need no network SDK (AzureClients.arm).
     per_subscription = dict((subscription, (clients.compute(subscription), clients.arm(subscription)))
                             for subscription in set(subscription_of.values()))
+
+    def describe(what, vmss):
+        return "%s of subscription '%s'" % (what, subscription_of[vmss["id"].lower()])
+
     return FleetStream(lambda vmss: per_subscription[subscription_of[vmss["id"].lower()]], scale_sets,
-                       max_concurrency=max_concurrency, keep_instance_view=keep_instance_view,
-                       describe=lambda what, vmss: "%s of subscription '%s'" % (what,
-                                                                               subscription_of[vmss["id"].lower()]))
+                       max_concurrency=max_concurrency, keep_instance_view=keep_instance_view, describe=describe)
