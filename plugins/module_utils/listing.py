@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, orchestration_mode
@@ -233,16 +233,3 @@ def run_bounded(function, items, max_workers):
     with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
         return list(pool.map(function, items))
 
-
-def run_as_completed(function, items, max_workers):
-    """Yields ``(position, item, function(item))`` as each call ends, on at most ``max_workers`` threads; items
-    are started in their order."""
-    items = list(items)
-    if len(items) <= 1 or max_workers <= 1:
-        for position, item in enumerate(items):
-            yield position, item, function(item)
-        return
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
-        futures = dict((pool.submit(function, item), position) for position, item in enumerate(items))
-        for future in as_completed(futures):
-            yield futures[future], items[futures[future]], future.result()
