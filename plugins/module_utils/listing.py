@@ -232,4 +232,3 @@ def run_bounded(function, items, max_workers):
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
         return list(pool.map(function, items))
-
