@@ -416,10 +416,11 @@ word, and with it the hosts it would have given.
 vmss.fleet's requests grow with scale sets and pages, not VMs: per scale set one paged VM list with instance
 views, plus paged NIC and public-IP lists per Uniform set and per resource group of Flexible sets, read
 concurrently in a child process while ansible-core adds the hosts of the sets already listed (see
-[inventory.md](inventory.md#at-scale) for where its time goes against ansible-core's own cost). The critical-path bound is the round trips of the longest chain of requests that must follow one
-another (sign-in: metadata, OpenID configuration, token; the scale sets; the longest paged list) times the mean
-latency. "ARM time" runs from the first to the last ARM request; the rest of the wall time is Python and Ansible
-starting, and the plugin building and Ansible printing the inventory.
+[inventory.md](inventory.md#at-scale) for where its time goes against ansible-core's own cost). The
+critical-path bound is the round trips of the longest chain of requests that must follow one another
+(sign-in: metadata, OpenID configuration, token; the scale sets; the longest paged list) times the mean latency.
+"ARM time" runs from the first to the last ARM request; the rest of the wall time is Python and Ansible starting,
+and the plugin building and Ansible printing the inventory.
 
 ## (b) `instance_info` on one 1,000-VM Uniform scale set
 
