@@ -686,7 +686,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._end_hosts()
 
     def _start_hosts(self):
-        self._names, self._added = UniqueNames(taken=self.inventory.hosts), _AddedHosts(self.inventory)
+        self._added = _AddedHosts(self.inventory)
+        self._names = UniqueNames(taken=self._added.hosts_before)
 
     def _undo(self):
         """Takes back every host and group of a run that fails (and so has no collision worth a warning)."""

@@ -8,7 +8,7 @@ modes, tags). Per scale set, one paged list carries every VM with its instance v
 ``listing.list_members``). Addresses come from lists too: a Uniform scale set's NICs and public IPs (one list
 each per set), and for Flexible members the NICs and public IPs of their resource group (one list each per
 group, shared by every Flexible set in it). Scale sets and resource groups are read concurrently, bounded by
-``max_concurrency``; ``read_fleet`` does the same across subscriptions and resource groups (the inventory).
+``max_concurrency``; ``fleet_stream`` does the same across subscriptions and resource groups (the inventory).
 
 A part that cannot be read is recorded in ``FleetListing.failures`` (``FleetRead.failures``) with what it was;
 callers decide whether that fails the run (modules, the inventory by default) or becomes a named warning. Only
@@ -131,8 +131,8 @@ class FleetListing(object):
 
 
 def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None, marks=None):
-    """(records, {VM id: NIC ids it names}) of one scale set's VMs, built on the reading thread as soon as its list arrives, so this CPU
-    work overlaps the other lists' round trips (addresses are attached later). With ``until_seen``, only the
+    """(records, {VM id: NIC ids it names}) of one scale set's VMs, built on the reading thread as soon as its
+    list arrives, so this CPU work overlaps the other lists' round trips (addresses are attached later). With ``until_seen``, only the
     records of those VMs: the rest of their pages is not wanted, and normalizing it is most of a read's CPU."""
     ref = scale_set_ref(vmss)
     vms = list_members(compute, vmss, instance_view, until_seen, marks)
@@ -235,6 +235,7 @@ class FleetStream(object):
 
     def __iter__(self):
         pending = dict((vmss["id"].lower(), vmss) for vmss in self.scale_sets)
+        needs = dict((key, set(_needed(vmss, self.with_network))) for key, vmss in pending.items())
         found, failed, lists = {}, {}, {}
         for event, position, read, payload in self._events():
             read_id = (read[0], read[1])
@@ -247,7 +248,7 @@ class FleetStream(object):
                 progress.finish(None if read[0] == "members" else value)
                 if failure is not None:
                     failed[position] = (self.describe(failure[0], read[4][0]), failure[1])
-            for set_key in [key for key, vmss in pending.items() if read_id in _needed(vmss, self.with_network)]:
+            for set_key in [key for key in pending if read_id in needs[key]]:
                 records = self._ready_records(pending[set_key], found, lists)
                 if records is not False:
                     yield pending.pop(set_key), records
@@ -409,10 +410,9 @@ def drop_groups_found_elsewhere(failures, found_groups):
 
 
 class FleetRead(object):
-    """Records read across subscriptions, and ``(what, FleetError)`` for every part that could not be."""
+    """What reading across subscriptions could not read, as ``(what, FleetError)``, and how many scopes it read."""
 
     def __init__(self):
-        self.records = []
         self.failures = []
         self.scopes_read = 0
 
@@ -457,18 +457,6 @@ def _choose_across(found, names, modes, read):
     kept = set(vmss["id"].lower() for vmss in chosen)
     return dict((subscription, [vmss for vmss in scale_sets if vmss["id"].lower() in kept])
                 for subscription, scale_sets in found.items())
-
-
-def read_fleet(clients, subscriptions, resource_groups, modes, names, max_concurrency, keep_instance_view=True):
-    """Every instance record in scope (one paged list per scale set), sorted by id."""
-    read = FleetRead()
-    stream = fleet_stream(read, clients, subscriptions, resource_groups, modes, names, max_concurrency,
-                          keep_instance_view)
-    for _vmss, records in stream:
-        read.records.extend(records or [])
-    read.failures.extend(stream.failures)
-    read.records.sort(key=lambda record: record["id"].lower())
-    return read
 
 
 def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, max_concurrency,
