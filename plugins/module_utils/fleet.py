@@ -271,16 +271,20 @@ class FleetStream(object):
 
     def _events(self):
         """``("page", position, read, items)`` for each page of a group's address list and ``("done", position,
-        read, (value, failure))`` for each read, as they happen, from at most ``max_concurrency`` threads."""
+        read, (value, failure))`` for each read, as they happen, from at most ``max_concurrency`` threads; a
+        single read (a rolling batch's) runs on this thread, as starting one for it only delayed it."""
         events = queue.Queue()
+        if len(self.reads) == 1:
+            self._run(0, self.reads[0], events)
+            while not events.empty():
+                yield _raised_or(events.get())
+            return
         with ThreadPoolExecutor(max_workers=max(1, min(self.max_concurrency, len(self.reads)))) as pool:
             for position, read in enumerate(self.reads):
                 pool.submit(self._run, position, read, events)
             done = 0
             while done < len(self.reads):
-                event = events.get()
-                if event[0] == "error":
-                    raise event[3]  # a bug, not Azure's refusal: not a part that could not be read
+                event = _raised_or(events.get())
                 done += event[0] == "done"
                 yield event
 
@@ -297,6 +301,12 @@ class FleetStream(object):
             events.put(("error", position, read, exc))
         else:
             events.put(("done", position, read, result))
+
+
+def _raised_or(event):
+    if event[0] == "error":
+        raise event[3]  # a bug, not Azure's refusal: not a part that could not be read
+    return event
 
 
 class ListProgress(object):

@@ -185,7 +185,11 @@ notes:
   - From the second batch of a scale set on, Azure's own account of how long the previous batch's operation took
     (its C(startTime) and C(endTime)) times the polling of the next one. It is asked about once at once, then at
     most every quarter of that duration (or O(polling_interval), if longer), and once when it should be over, so
-    a batch is seen done just after its end rather than up to O(polling_interval) later.
+    a batch is seen done just after its end rather than up to O(polling_interval) later. A scale set's first
+    batch is timed the same way by the same operation in another scale set of the run, once one has ended.
+  - The batch's instances are read at the moment its operations should all be over, alongside their last status
+    requests. That read counts only for instances whose operation Azure reports succeeded and whose record shows
+    it; the others are read again once their operations are over.
   - A read that fails while the module waits (throttling, a server error, no answer) is tried again at the next
     poll, until O(wait_timeout). When the run stops after requests were sent, for whatever reason, the failure
     still carries RV(actions), RV(requests) and C(changed), with each instance's outcome so far.

@@ -18,6 +18,10 @@ operation of the wave waits until the lead has ended and until as much time has 
 the lead took (or, when the expected duration is known, until its own expected end if that comes first), then
 is followed the usual way. Most then need a single status request. Every operation is still followed to its own
 end: nothing is assumed from the lead's outcome.
+
+Early read: once every request of a batch is answered and each operation's expected end is known, the batch's
+instances are read at the latest of those ends, alongside the last status requests rather than after them (see
+BatchEnd). That read counts only for instances whose operation Azure then reports succeeded.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -68,21 +72,22 @@ class Waves(object):
         self._lead = None
         self._lock = threading.Lock()
 
-    def join(self, expected=None):
+    def join(self, expected=None, learned=None):
         """(the polling of a single-VM operation requested now, the WaveLead the caller must end() or None).
 
-        The lead gets aimed polling (``expected``: the seconds the operation should take, or None); the others
-        a FollowerPolling of the lead, aimed at their own end too when ``expected`` is known.
+        The lead gets aimed polling (``expected``: the seconds the operation should take, or None; ``learned``:
+        see aimed_polling); the others a FollowerPolling of the lead, aimed at their own end too when ``expected``
+        is known.
         """
         with self._lock:
             if self._lead is None or self._lead.over.is_set():
                 self._lead = WaveLead(self.clock)
-                return self.aimed(expected), self._lead
+                return self.aimed(expected, learned), self._lead
             lead = self._lead
         return self.follower(lead, expected), None
 
-    def aimed(self, expected):
-        return aimed_polling(self.polling_interval, expected, self.clock)
+    def aimed(self, expected, learned=None):
+        return aimed_polling(self.polling_interval, expected, self.clock, learned, self.deadline, self.sleep)
 
     def follower(self, lead, expected=None):
         """The polling method of an operation requested now that follows ``lead``."""
@@ -90,25 +95,88 @@ class Waves(object):
                                expected)
 
 
-class Pace(object):
-    """How long the last operation of each kind took, by Azure's clock: what the next one is aimed at."""
+class BatchEnd(object):
+    """When all the operations of a batch should be over: the latest of their aimed ends, known once every request
+    of the batch was answered (or refused); None when one of them has no expected duration yet."""
 
-    def __init__(self):
+    def __init__(self, requests, clock=time.monotonic):
+        self.clock = clock
+        self._unanswered = requests
+        self._latest = 0.0
+        self._unknown = False
+        self._answered = threading.Condition()
+
+    def answered(self, expected):
+        """A request was accepted: its operation should take ``expected`` seconds from now (None: unknown)."""
+        with self._answered:
+            if expected is None:
+                self._unknown = True
+            else:
+                self._latest = max(self._latest, self.clock() + expected + AIM_MARGIN)
+            self._count_down()
+
+    def refused(self):
+        with self._answered:
+            self._count_down()
+
+    def _count_down(self):
+        self._unanswered -= 1
+        if self._unanswered <= 0:
+            self._answered.notify_all()
+
+    def moment(self, deadline):
+        """The monotonic moment every operation should be over, or None (an unknown duration, or requests still
+        unanswered at ``deadline``)."""
+        with self._answered:
+            while self._unanswered > 0 and not self._unknown:
+                remaining = deadline - self.clock()
+                if remaining <= 0:
+                    return None
+                self._answered.wait(remaining)
+            return None if self._unknown else self._latest
+
+
+class Pace(object):
+    """How long the last operation of each kind (scope, operation) took, by Azure's clock: what the next one is
+    aimed at.
+
+    A lane's Pace falls back on the fleet's (``fleet``, the Pace every lane also teaches): before a lane's own first
+    operation of a kind is over, the same operation in another scale set of the run is the best guess there is.
+    """
+
+    def __init__(self, fleet=None):
         self._took = {}
+        self._fleet = fleet
 
     def expected(self, kind):
-        return self._took.get(kind)
+        took = self._took.get(kind)
+        if took is None and self._fleet is not None:
+            took = self._fleet.expected(kind)
+        return took
 
     def learn(self, kind, polling):
         took = getattr(polling, "took", None)
         if took is not None:
             self._took[kind] = took
+            if self._fleet is not None:
+                self._fleet.learn(kind, polling)
 
 
-def aimed_polling(polling_interval, expected, clock):
-    """azure-mgmt-core's ARM polling as the SDK's begin_* uses it, aimed at ``expected`` seconds (see above)."""
-    return _aimed_polling_class()(polling_interval, expected=expected, clock=clock,
+def aimed_polling(polling_interval, expected, clock, learned=None, deadline=None, sleep=time.sleep):
+    """azure-mgmt-core's ARM polling as the SDK's begin_* uses it, aimed at ``expected`` seconds (see above).
+
+    Without ``expected``, ``learned()`` is asked after each status answer: once it gives a duration (another scale
+    set's operation of the same kind ended meanwhile), the polling is aimed at that long after the POST's answer.
+    A status request would come after ``deadline`` (monotonic): the polling waits until the deadline, then raises
+    PastDeadline.
+    """
+    return _aimed_polling_class()(polling_interval, expected=expected, clock=clock, learned=learned,
+                                  deadline=deadline, pause=sleep,
                                   lro_options={"final-state-via": "azure-async-operation"})
+
+
+class PastDeadline(Exception):
+    """The operation was not over by the batch's deadline (wait_timeout)."""
 
 
 _AIMED_POLLING = []
@@ -126,22 +194,40 @@ def _aimed_polling_class():
         def __init__(self, *args, **kwargs):
             self._expected = kwargs.pop("expected")
             self._clock = kwargs.pop("clock")
+            self._learned = kwargs.pop("learned", None)
+            self._deadline = kwargs.pop("deadline", None)
+            self._pause = kwargs.pop("pause", time.sleep)
             self._aim = None
+            self._answered_at = None
             super(AimedPolling, self).__init__(*args, **kwargs)
 
         def initialize(self, client, initial_response, deserialization_callback):
             # Called once the POST is answered: the operation is already running.
-            if self._expected is not None:
-                self._aim = self._clock() + self._expected + AIM_MARGIN
+            self._answered_at = self._clock()
+            self._aim_at(self._expected)
             super(AimedPolling, self).initialize(client, initial_response, deserialization_callback)
+
+        def _aim_at(self, expected):
+            if expected is not None and self._answered_at is not None:
+                self._expected = expected
+                self._aim = self._answered_at + expected + AIM_MARGIN
 
         def _extract_delay(self):
             # azure-core's one hook for the pause before the next status request (Retry-After or the interval).
+            if self._aim is None and self._learned is not None:
+                self._aim_at(self._learned())
             delay = super(AimedPolling, self)._extract_delay()
             until_aim = None if self._aim is None else self._aim - self._clock()
             if until_aim is None or until_aim <= 0:
                 return delay
             return min(max(delay, self._expected / EARLY_POLLS), until_aim)
+
+        def _delay(self):
+            delay = self._extract_delay()
+            if self._deadline is not None and self._clock() + delay >= self._deadline:
+                self._pause(max(0.0, self._deadline - self._clock()))
+                raise PastDeadline()
+            self._pause(delay)
 
         def update_status(self):
             super(AimedPolling, self).update_status()
@@ -160,6 +246,44 @@ def operation_seconds(response):
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return max(0.0, took.total_seconds())
+
+
+class OnCallerThread(object):
+    """An azure-core polling method that runs on the thread following its operation (``follow()``), not on one
+    that LROPoller starts for every operation: until follow() it says it is finished, so the poller starts none.
+    Starting a thread per operation, 110 at once when 20 scale sets end a batch together, delayed every
+    operation's POST and status requests."""
+
+    def __init__(self, polling):
+        self._polling = polling
+        self._following = False
+
+    def initialize(self, client, initial_response, deserialization_callback):
+        self._polling.initialize(client, initial_response, deserialization_callback)
+
+    def follow(self):
+        """Poll the operation to its end; raises what azure-core's polling raises, or PastDeadline."""
+        self._following = True
+        self._polling.run()
+
+    def run(self):
+        self.follow()
+
+    @property
+    def took(self):
+        return getattr(self._polling, "took", None)
+
+    def finished(self):
+        return self._polling.finished() if self._following else True
+
+    def status(self):
+        return self._polling.status()
+
+    def resource(self):
+        return self._polling.resource()
+
+    def get_continuation_token(self):
+        return self._polling.get_continuation_token()
 
 
 class FollowerPolling(object):

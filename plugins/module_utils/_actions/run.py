@@ -7,11 +7,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import gc
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import Pace, Waves
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import (
+    BatchEnd,
+    OnCallerThread,
+    Pace,
+    PastDeadline,
+    Waves,
+)
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import lanes_of, plan_requests
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import (
     begin_request,
@@ -49,6 +57,9 @@ class ActionRun(object):
         self.last_seen = {}  # instance key -> the latest record any read returned
         self.marks = marks or PageMarks()   # where each VM was listed last: a batch read begins at its page
         self.paces = {}      # lane -> Pace: how long its last operations took, to aim the next batch's polling
+        self.fleet_pace = Pace()    # the same across lanes: what a lane's first batch is aimed at
+        self._pools = {}     # lane -> LanePool: the threads that send and follow its batches' requests
+        self._pools_lock = threading.Lock()
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -119,6 +130,8 @@ class ActionRun(object):
             run_bounded(self._roll, lanes_of(actions), self.options.max_parallel_sets or 1)
         finally:
             gc.unfreeze()
+            for pool in self._pools.values():
+                pool.shutdown()
         if self._trip is not None:
             return self._too_many_failures()
         if self._stopped is not None:
@@ -155,8 +168,8 @@ class ActionRun(object):
             self.send_batch(batch)
             return None
         deadline = self.clock() + self.options.wait_timeout
-        ended = self.follow_batch(batch, deadline)
-        return self.wait_for_batch(batch, deadline, ended)
+        ended, early = self.follow_batch(batch, deadline)
+        return self.wait_for_batch(batch, deadline, ended, early)
 
     def send_batch(self, batch):
         """Send a batch's requests without following them (``wait: false``), at most max_parallel at once."""
@@ -168,36 +181,59 @@ class ActionRun(object):
     def follow_batch(self, batch, deadline):
         """Send the batch's requests and follow each operation to its end with azure-core's poller, at most
         max_parallel operations in flight, aimed at the end of the lane's previous ones; single-VM operations are
-        followed in waves (see pacing.py). Returns
-        ``{key: (how it ended, Azure's error message)}`` where how is ``succeeded``, ``failed`` (the operation
-        reports it), ``pending`` (not over by the deadline) or ``unknown`` (the operation could not be followed:
-        the listing tells)."""
+        followed in waves (see pacing.py). Returns (ended, early):
+
+        - ended: ``{key: (how it ended, Azure's error message)}`` where how is ``succeeded``, ``failed`` (the
+          operation reports it), ``pending`` (not over by the deadline) or ``unknown`` (the operation could not be
+          followed: the listing tells);
+        - early: the batch's records read when its operations should all have been over (see ``early_read``), or
+          None.
+        """
         ended = {}
         waves = Waves(self.options.poll_interval, deadline, clock=self.clock, sleep=self.sleep)
-        pace = self.paces.setdefault(batch[0].lane, Pace())
+        pace = self.paces.setdefault(batch[0].lane, Pace(fleet=self.fleet_pace))
+        requests = plan_requests(batch)
+        kinds = [(request["scope"], request["operation"]) for request in requests]
+        batch_end = BatchEnd(len(requests), clock=self.clock)
 
         def follow(request):
             kind = (request["scope"], request["operation"])
+            learned = functools.partial(pace.expected, kind)
             if request["scope"] == "vm":
-                polling, leading = waves.join(pace.expected(kind))
+                polling, leading = waves.join(pace.expected(kind), learned)
             else:
-                polling, leading = waves.aimed(pace.expected(kind)), None
+                polling, leading = waves.aimed(pace.expected(kind), learned), None
+            polling = OnCallerThread(polling)
+            sent = None
             try:
                 sent = self._send(request, lambda sending: begin_request(
                     self.compute, sending, self.options.reimage, self.options.poll_interval, polling))
                 if sent is None:
                     return
+                batch_end.answered(pace.expected(kind))
                 accepted, poller = sent
-                end = operation_end(poller, deadline - self.clock())
+                end = operation_end(poller)
             finally:
+                if sent is None:
+                    batch_end.refused()
                 if leading is not None:
                     leading.end()
             pace.learn(kind, polling)
             for action in accepted["actions"]:
                 ended[action.key] = end
 
-        run_bounded(follow, plan_requests(batch), self.options.max_parallel)
-        return ended
+        early = None
+        if all(pace.expected(kind) is not None for kind in kinds):
+            early = EarlyRead(self.read, [action.key for action in batch], batch_end, deadline, self.clock)
+            early.start()
+        self._lane_pool(batch[0].lane).map_bounded(follow, requests)
+        return ended, (early.records() if early is not None else None)
+
+    def _lane_pool(self, lane):
+        with self._pools_lock:
+            if lane not in self._pools:
+                self._pools[lane] = LanePool(self.options.max_parallel)
+            return self._pools[lane]
 
     def _send(self, request, send):
         """Send one request: (the request Azure accepted, what ``send`` returned), or None when refused."""
@@ -261,12 +297,17 @@ class ActionRun(object):
     def _mark(action, outcome, error):
         action.outcome, action.error, action.finished = outcome, error, utc_timestamp()
 
-    def wait_for_batch(self, batch, deadline, ended=None):
+    def wait_for_batch(self, batch, deadline, ended=None, early=None):
         """Judge every accepted instance of the batch from one read once its operations ended; re-read every
         polling_interval only what is not done yet (health still coming, an operation that could not be
-        followed). Returns why the run stops, or None."""
+        followed). ``early``: records read alongside the operations' last status requests; they settle only
+        instances whose operation Azure reported succeeded and that show its result themselves. Returns why the
+        run stops, or None."""
         ended = ended or {}
         accepted = [action for action in batch if action.accepted]
+        if not accepted:
+            return None
+        accepted = self._settled_early(accepted, ended, early)
         if not accepted:
             return None
         watch = BatchWatch(accepted, self.options.health_check)
@@ -311,6 +352,27 @@ class ActionRun(object):
                     % (self.options.wait_timeout, batch_name(batch), report))
         return None
 
+    def _settled_early(self, accepted, ended, early):
+        """Mark succeeded the instances the early read shows done; returns the others.
+
+        The early read may have been answered just before an operation's end, so it is judged without Azure's
+        word that the operations ended: only a record that shows the operation itself (its instance seen changed,
+        not busy, in the result's power state, healthy when checked) counts, and only for an operation Azure
+        reported succeeded.
+        """
+        if not early:
+            return accepted
+        records, finished = early
+        watch = BatchWatch(accepted, self.options.health_check)
+        rest = []
+        for action in accepted:
+            succeeded = ended.get(action.key, (None, None))[0] == "succeeded"
+            if succeeded and action.key in records and watch.verdict(action.key, records[action.key]) == "succeeded":
+                action.outcome, action.finished = "succeeded", finished
+            else:
+                rest.append(action)
+        return rest
+
     def _not_started(self, batches):
         for batch in batches:
             for action in batch:
@@ -324,17 +386,81 @@ class ActionRun(object):
                    describe_failures(self._failed)))
 
 
-def operation_end(poller, timeout):
-    """How an operation followed by azure-core's poller ended within ``timeout`` seconds:
-    (``succeeded`` | ``failed`` | ``pending`` | ``unknown``, Azure's error message or None)."""
+class LanePool(object):
+    """At most ``size`` threads for a lane's requests, kept from one batch to the next: starting 10 threads per
+    batch in each of 20 lanes, while every lane's batch ends at about the same moment, was a visible share of the
+    gap between batches."""
+
+    def __init__(self, size):
+        self.size = max(1, size)
+        self._executor = None
+
+    def map_bounded(self, function, items):
+        items = list(items)
+        if len(items) <= 1 or self.size <= 1:
+            return [function(item) for item in items]
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.size)
+        return list(self._executor.map(function, items))
+
+    def shutdown(self):
+        if self._executor is not None:
+            self._executor.shutdown()
+
+
+class EarlyRead(object):
+    """Reads a batch's instances, on a thread of its own, at the moment its BatchEnd says every operation should be
+    over. No read when that moment is unknown, when every operation was seen over before it (the usual read
+    follows at once then) or when the read fails (the usual read follows)."""
+
+    def __init__(self, read, keys, batch_end, deadline, clock):
+        self._read = read
+        self._keys = keys
+        self._batch_end = batch_end
+        self._deadline = deadline
+        self._clock = clock
+        self._result = None
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vmss-early-read")
+        self._thread.daemon = True
+
+    def start(self):
+        self._thread.start()
+
+    def _run(self):
+        moment = self._batch_end.moment(self._deadline)
+        if moment is None or moment >= self._deadline:
+            return
+        if self._cancelled.wait(max(0.0, moment - self._clock())):
+            return
+        try:
+            self._result = (self._read(self._keys), utc_timestamp())
+        except FleetError:
+            pass
+
+    def records(self):
+        """({key: record}, when it was read), or None. Called once every operation is over: a read not sent yet
+        is no longer needed; one in flight is waited for."""
+        self._cancelled.set()
+        self._thread.join()
+        return self._result
+
+
+def operation_end(poller):
+    """How an operation ended, followed on this thread by its azure-core poller's polling method (OnCallerThread)
+    until the batch's deadline: (``succeeded`` | ``failed`` | ``pending`` | ``unknown``, Azure's error message or
+    None)."""
+    polling = poller.polling_method()
     try:
         with azure_errors("following its operation"):
-            poller.wait(timeout=max(0.0, timeout))   # re-raises what ended the polling
+            polling.follow()
+    except PastDeadline:
+        return "pending", None
     except FleetError as error:
         if error.status != 200:
             return "unknown", None   # a status request failed; the listing tells what happened
         return "failed", error.message   # Azure answered the status request: the operation failed, and why
-    return ("succeeded", None) if poller.done() else ("pending", None)
+    return ("succeeded", None) if polling.finished() else ("pending", None)
 
 
 def batch_name(batch):

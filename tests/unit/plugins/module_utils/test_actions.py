@@ -32,7 +32,8 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import (
     plan_requests,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import request_body
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.run import ActionRun
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import BatchEnd
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.run import ActionRun, EarlyRead, LanePool
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import check_reimage_targets, choose_targets
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
@@ -428,22 +429,25 @@ def test_batch_watch_without_health_check_and_on_failure():
 # ---------------------------------------------------------------------------
 
 class FakePoller(object):
-    """What azure-core's LROPoller offers the run: wait(timeout), done(); ``error`` is what polling raised.
-    The operation counts as in flight until it is waited on."""
+    """What azure-core's LROPoller and the run's polling method offer the run: polling_method().follow(),
+    finished(); ``error`` is what polling raised. The operation counts as in flight until it is followed."""
 
     def __init__(self, operations, error=None, ends=True):
         self.operations = operations
         self.error = error
         self.ends = ends
 
-    def wait(self, timeout=None):
+    def polling_method(self):
+        return self
+
+    def follow(self):
         time.sleep(self.operations.delay)
         with self.operations.lock:
             self.operations.in_flight -= 1
         if self.error is not None:
             raise self.error
 
-    def done(self):
+    def finished(self):
         return self.ends
 
 
@@ -832,3 +836,84 @@ def test_a_bug_while_following_an_operation_is_not_reported_as_azures():
     run = make_run(FakeCompute(poll_error=TypeError("'NoneType' object is not callable")), opts, planned)
     with pytest.raises(TypeError):
         run.execute(planned)
+
+
+# ---------------------------------------------------------------------------
+# The early read, and threads kept per lane
+# ---------------------------------------------------------------------------
+
+def test_an_early_read_settles_only_what_azure_reported_done_and_the_record_shows():
+    targets = [record("web_1"), record("web_2"), record("web_3")]
+    opts = options()
+    planned = plan_actions(targets, opts)[0]
+    for action in planned:
+        action.accepted = True
+    run = make_run(FakeCompute(), opts, planned)
+    run.read, reads = counting(run.read)
+    keys = [action.key for action in planned]
+    ended = {keys[0]: ("succeeded", None), keys[1]: ("succeeded", None), keys[2]: ("failed", "disk failed")}
+    restarted = record("web_1", last_op="2026-11-22T00:00:00Z")
+    early = ({keys[0]: restarted, keys[1]: record("web_2"), keys[2]: record("web_3", last_op="2026-11-22T00:00:00Z")},
+             "2026-11-22T00:00:01Z")
+    assert run.wait_for_batch(planned, run.clock() + 60, ended, early) is None
+    # web_1 shows its restart: done from the early read. web_2's record is as before the request (read just
+    # before the end): read again. web_3's operation failed by Azure's word: the early read does not settle it.
+    assert reads == [sorted(keys[1:])]
+    assert planned[0].outcome == "succeeded" and planned[0].finished == "2026-11-22T00:00:01Z"
+    assert planned[1].outcome == "succeeded" and planned[1].finished != "2026-11-22T00:00:01Z"
+    assert planned[2].finished != "2026-11-22T00:00:01Z"    # judged on the usual read, as without an early one
+
+
+def test_the_early_read_goes_when_the_batch_should_be_over():
+    end = BatchEnd(1)
+    reads = []
+    early = EarlyRead(lambda keys: reads.append((time.monotonic(), keys)) or {"k": "record"}, ["k"], end,
+                      time.monotonic() + 30, time.monotonic)
+    early.start()
+    end.answered(0.1)
+    answered_at = time.monotonic()
+    time.sleep(0.3)
+    records, _when = early.records()
+    assert records == {"k": "record"} and reads[0][1] == ["k"]
+    assert reads[0][0] >= answered_at + 0.1
+
+
+def test_no_early_read_once_every_operation_was_seen_over_before_its_moment():
+    end = BatchEnd(1)
+    reads = []
+    early = EarlyRead(lambda keys: reads.append(keys) or {}, ["k"], end, time.monotonic() + 30, time.monotonic)
+    early.start()
+    end.answered(20.0)
+    assert early.records() is None and reads == []     # over sooner: the usual read follows at once
+
+
+def test_an_early_read_that_fails_leaves_the_usual_read_to_do_it():
+    end = BatchEnd(1)
+
+    def failing(_keys):
+        raise FleetError("throttled", status=429, code="TooManyRequests")
+
+    early = EarlyRead(failing, ["k"], end, time.monotonic() + 30, time.monotonic)
+    early.start()
+    end.answered(0.0)
+    time.sleep(0.05)
+    assert early.records() is None
+
+
+def test_a_lane_keeps_its_threads_from_one_batch_to_the_next():
+    pool = LanePool(2)
+    seen = set()
+    lock = threading.Lock()
+
+    def work(item):
+        with lock:
+            seen.add(threading.get_ident())
+        time.sleep(0.01)
+        return item * 2
+
+    try:
+        assert pool.map_bounded(work, [1, 2, 3]) == [2, 4, 6]
+        assert pool.map_bounded(work, [4, 5, 6]) == [8, 10, 12]
+    finally:
+        pool.shutdown()
+    assert len(seen) <= 2 and threading.get_ident() not in seen

@@ -97,3 +97,24 @@ def test_a_flexible_set_comes_out_before_its_groups_address_lists_end(emu, azure
     # Out before the gate opened: the group's NIC list, which goes on after the set's NICs, had not ended.
     assert seen[early] == (False, False)
     assert sorted(seen) == ["batch", "legacy"] and not gated.waited_out
+
+
+def test_a_single_read_runs_on_the_callers_thread_and_several_on_the_pools(emu, azure_clients, monkeypatch):
+    from ansible_collections.vmss.fleet.plugins.module_utils import fleet
+
+    threads = []
+    real = fleet.list_members
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fleet, "list_members", recorded)
+    compute = azure_clients.compute()
+    scale_sets = list_scale_sets(compute)
+    # A rolling batch's read: one set, no addresses. Starting a thread for it only delayed it.
+    assert list_fleet(compute, None, scale_sets[:1], with_network=False).records
+    assert threads == [threading.current_thread()]
+    del threads[:]
+    assert list_fleet(compute, None, scale_sets[:2], with_network=False).records
+    assert len(threads) == 2 and threading.current_thread() not in threads

@@ -9,13 +9,18 @@ __metaclass__ = type
 import threading
 import time
 
+import pytest
+
 from types import SimpleNamespace
 
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import (
     AIM_MARGIN,
     EARLY_POLLS,
+    BatchEnd,
     FollowerPolling,
+    OnCallerThread,
     Pace,
+    PastDeadline,
     Waves,
     aimed_polling,
     operation_seconds,
@@ -207,3 +212,77 @@ def test_a_pace_keeps_the_last_duration_of_each_kind():
     pace.learn(("scale_set", "restart"), SimpleNamespace(took=3.0))
     assert pace.expected(("vm", "restart")) == 2.0 and pace.expected(("scale_set", "restart")) == 3.0
     assert pace.expected(("vm", "reimage")) is None
+
+
+def test_a_lane_without_its_own_duration_takes_the_one_another_lane_taught_the_fleet():
+    fleet = Pace()
+    first, second = Pace(fleet=fleet), Pace(fleet=fleet)
+    kind = ("vm", "restart")
+    assert second.expected(kind) is None
+    first.learn(kind, SimpleNamespace(took=2.0))
+    assert second.expected(kind) == 2.0          # the fleet's, before the lane's own first operation is over
+    second.learn(kind, SimpleNamespace(took=3.0))
+    first.learn(kind, SimpleNamespace(took=2.5))
+    assert second.expected(kind) == 3.0          # then its own, whatever the other lanes learn
+    assert second.expected(("scale_set", "restart")) is None
+
+
+def test_polling_without_an_expected_duration_is_aimed_once_another_lane_learns_one():
+    # pylint: disable=protected-access
+    clock = Clock()
+    known = []
+    polling = aimed_polling(0.25, None, clock, learned=lambda: known[0] if known else None)
+    polling._answered_at = clock()                 # what initialize() sets when the POST is answered
+    polling._pipeline_response = answered({"Retry-After": "1"})
+    assert polling._extract_delay() == 1           # nothing known: Azure's Retry-After
+    clock.now += 1.9
+    known.append(2.0)                              # another scale set's restart took 2 s
+    assert abs(polling._extract_delay() - (0.1 + AIM_MARGIN)) < 1e-9     # at 2 s after the answer
+
+
+def test_polling_stops_at_the_deadline_instead_of_asking_after_it():
+    # pylint: disable=protected-access
+    clock = Clock()
+    polling = aimed_polling(0.25, None, clock, deadline=clock() + 0.6, sleep=clock.sleep)
+    polling._pipeline_response = answered()
+    polling._delay()
+    polling._delay()
+    assert clock.slept == [0.25, 0.25]
+    with pytest.raises(PastDeadline):
+        polling._delay()                           # the next request would be at 0.75 s, past 0.6 s
+    assert abs(clock.now - 100.6) < 1e-9          # it waited until the deadline, no longer
+
+
+def test_polling_on_the_callers_thread_starts_no_thread_and_runs_when_followed():
+    inner = RecordingPolling()
+    polling = OnCallerThread(inner)
+    polling.initialize("client", "response", "callback")
+    assert inner.initialized == ("client", "response", "callback")
+    assert polling.finished()                      # so azure-core's LROPoller starts no thread of its own
+    ran_on = []
+    inner.run = lambda: ran_on.append(threading.current_thread())
+    polling.follow()
+    assert ran_on == [threading.current_thread()]
+    assert not polling.finished()                  # from now on, the polling's own answer
+
+
+def test_a_batch_ends_at_the_latest_expected_end_once_every_request_is_answered():
+    clock = Clock()
+    end = BatchEnd(3, clock=clock)
+    end.answered(2.0)                              # at 100: over at 102
+    clock.now += 0.5
+    end.refused()                                  # no operation
+    clock.now += 0.25
+    end.answered(1.5)                              # at 100.75: over at 102.25
+    assert abs(end.moment(deadline=200) - (102.25 + AIM_MARGIN)) < 1e-9
+
+
+def test_a_batch_end_is_unknown_with_an_operation_of_unknown_duration_or_an_unanswered_request():
+    clock = Clock()
+    end = BatchEnd(2, clock=clock)
+    end.answered(2.0)
+    end.answered(None)
+    assert end.moment(deadline=200) is None
+    waiting = BatchEnd(2, clock=time.monotonic)
+    waiting.answered(2.0)
+    assert waiting.moment(deadline=time.monotonic() + 0.05) is None     # the second request never answered
