@@ -385,18 +385,51 @@ class UniqueNames(object):
         old_name = None if name in self.taken else name
         return suffixed(name, resource_id), [(old_name, suffixed(name, first_id), first_payload)]
 
+    def release(self, name, resource_id):
+        """The host of ``resource_id`` was taken back: a later VM of that plain name gets it. (A name that
+        collided keeps the suffixes it gave.)"""
+        if self.holders.get(name, (None,))[0] == resource_id:
+            del self.holders[name]
+
 
 def suffixed(name, resource_id):
     return "%s_%s" % (name, identity_suffix(resource_id))
 
 
-def ready_in_order(order, arrived):
-    """Pops from ``arrived`` ({set key: records}) the sets that can be added now: those at the head of ``order``
-    (a list of set keys, consumed), so hosts are always added in the sets' order whatever order they come in."""
-    ready = []
-    while order and order[0] in arrived:
-        ready.append(arrived.pop(order.pop(0)))
-    return ready
+class InOrder(object):
+    """Pages of scale sets as they come, handed out in the sets' order, so hosts are always added in the same
+    order whatever order Azure's lists end in: the first set not over flows a page at a time, the others wait."""
+
+    PAGE, OVER, FAILED = "page", "over", "failed"
+
+    def __init__(self, order):
+        self.order = list(order)
+        self.pages = dict((key, []) for key in self.order)
+        self.ended = {}     # set key -> OVER or FAILED
+
+    def add(self, key, records, over):
+        """A message of ``send_fleet``: records None means the set's VMs could not be read."""
+        if records is None:
+            self.ended[key] = self.FAILED
+            return
+        self.pages[key].append(records)
+        if over:
+            self.ended[key] = self.OVER
+
+    def ready(self):
+        """``[(set key, what, records)]`` that can be used now: ``page`` with its records, then ``over`` or
+        ``failed`` (no records) when the set ends."""
+        ready = []
+        while self.order:
+            head = self.order[0]
+            if self.ended.get(head) != self.FAILED:
+                ready.extend((head, self.PAGE, records) for records in self.pages[head])
+            self.pages[head] = []
+            if head not in self.ended:
+                break
+            ready.append((head, self.ended[head], None))
+            self.order.pop(0)
+        return ready
 
 
 @functools.lru_cache(maxsize=4096)
@@ -503,8 +536,9 @@ LISTING_OPTIONS = ("subscriptions", "resource_groups", "orchestration_modes", "s
 
 
 def send_fleet(settings, scope, send):
-    """The listing, as messages: ``("plan", [scale set keys])``, then ``("set", key, records or None)`` for each
-    scale set as soon as its lists are in, then ``("end", failures, scopes read)``."""
+    """The listing, as messages: ``("plan", [scale set keys])``, then ``("page", key, records, over)`` for each
+    page of a scale set's VMs as soon as their addresses are in (records None: the set's VMs could not be read,
+    and the pages sent before do not count), then ``("end", failures, scopes read)``."""
     missing = missing_sdk(LISTING_SDK)
     if missing:
         raise FleetError("The vmss.fleet.azure_vmss inventory needs the Python package %s (pip install %s): %s"
@@ -515,10 +549,11 @@ def send_fleet(settings, scope, send):
                                            clients.list_subscription_ids)
         read = FleetRead()
         stream = fleet_stream(read, clients, subscriptions, scope["resource_groups"], scope["orchestration_modes"],
-                              scope["scale_sets"], scope["max_concurrency"], scope["include_instance_view"])
+                              scope["scale_sets"], scope["max_concurrency"], scope["include_instance_view"],
+                              by_page=True)
         send(("plan", [vmss["id"].lower() for vmss in stream.scale_sets]))
-        for vmss, records in stream:
-            send(("set", vmss["id"].lower(), records))
+        for vmss, records, over in stream.pages():
+            send(("page", vmss["id"].lower(), records, over))
         send(("end", read.failures + stream.failures, read.scopes_read))
     finally:
         clients.close()
@@ -541,6 +576,11 @@ class _AddedHosts(object):
     def remove(self, name):
         self.inventory.remove_host(self.inventory.get_host(name))
         self.names.discard(name)
+
+    def take_back(self, name):
+        """Remove a host this source added, unless another source had it first (then it stays theirs)."""
+        if name in self.names and name not in self.hosts_before:
+            self.remove(name)
 
     def undo(self):
         for name in list(self.names - self.hosts_before):
@@ -635,20 +675,27 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         restrict_cache_file(self._cache, key)
 
     def _add_from_azure(self, settings):
-        """(records, complete): adds each scale set's hosts as soon as it and the sets before it are listed;
-        fails, or warns naming what is missing, per ``fail_on_partial``."""
-        order, arrived, records, read = [], {}, [], FleetRead()
+        """(records, complete): adds each page of a scale set's hosts as soon as it and the sets before it are
+        listed; a set whose list fails midway loses the hosts added from it. Fails, or warns naming what is
+        missing, per ``fail_on_partial``."""
+        in_order, records, read = InOrder([]), [], FleetRead()
+        of_set = {}     # set key -> the records added from it so far
         for message in self._listing_messages(settings):
             if message[0] == "plan":
-                order = sorted(message[1])
-            elif message[0] == "set":
-                arrived[message[1]] = message[2] or []
-                for set_records in ready_in_order(order, arrived):
-                    set_records.sort(key=lambda record: record["id"].lower())
-                    self._add_records(set_records)
-                    records.extend(set_records)
-            else:
+                in_order = InOrder(sorted(message[1]))
+                continue
+            if message[0] == "end":
                 read.failures, read.scopes_read = message[1], message[2]
+                continue
+            in_order.add(*message[1:])
+            for key, what, page in in_order.ready():
+                if what == InOrder.PAGE:
+                    self._add_records(page)
+                    of_set.setdefault(key, []).extend(page)
+                elif what == InOrder.OVER:
+                    records.extend(of_set.pop(key, []))
+                else:
+                    self._take_back(of_set.pop(key, []))
         self._report_failures(read, settings)
         return records, not read.failures
 
@@ -688,6 +735,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _start_hosts(self):
         self._added = _AddedHosts(self.inventory)
         self._names = UniqueNames(taken=self._added.hosts_before)
+        self._host_of = {}  # resource id -> the host name its record was added under
+
+    def _take_back(self, records):
+        """Remove the hosts of these records (a scale set whose list failed after some of its pages)."""
+        for record in records:
+            name = self._host_of.pop(record["id"], None)
+            if name is not None:
+                self._added.take_back(name)
+                self._names.release(name, record["id"])
 
     def _undo(self):
         """Takes back every host and group of a run that fails (and so has no collision worth a warning)."""
@@ -701,7 +757,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("vmss.fleet.azure_vmss: several VMs share the host name(s) %s; each got a suffix "
                                  "from its resource id. Choose hostnames that are unique."
                                  % ", ".join(sorted(self._names.collided)))
-        self._names = self._added = None
+        self._names = self._added = self._host_of = None
 
     def _add_records(self, records):
         prefix = self.get_option("hostvars_prefix")
@@ -717,7 +773,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 if old_name is not None:
                     self._added.remove(old_name)
                 self._add_host(new_name, moved_record, moved_variables, strict)
+                self._host_of[moved_record["id"]] = new_name
             self._add_host(name, record, variables, strict)
+            self._host_of[record["id"]] = name
 
     def _add_host(self, hostname, record, variables, strict):
         self._added.add(hostname)

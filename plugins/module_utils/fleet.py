@@ -130,16 +130,28 @@ class FleetListing(object):
                 len(self.failures), "; ".join(error.message for _what, error in self.failures)))
 
 
-def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None, marks=None):
-    """(records, {VM id: NIC ids it names}) of one scale set's VMs, built on the reading thread as soon as its
-    list arrives, so this CPU work overlaps the other lists' round trips (addresses are attached later). With ``until_seen``, only the
-    records of those VMs: the rest of their pages is not wanted, and normalizing it is most of a read's CPU."""
+def _member_records(compute, vmss, instance_view, keep_instance_view, until_seen=None, marks=None, on_page=None):
+    """(records, {VM id: NIC ids it names}) of one scale set's VMs, built on the reading thread as each page
+    arrives, so this CPU work overlaps the other lists' round trips (addresses are attached later); ``on_page`` is
+    told each page's ``(records, nic ids)``. With ``until_seen``, only the records of those VMs: the rest of their
+    pages is not wanted, and normalizing it is most of a read's CPU."""
     ref = scale_set_ref(vmss)
-    vms = list_members(compute, vmss, instance_view, until_seen, marks)
-    if until_seen is not None:
-        vms = [vm for vm in vms if (vm.get("id") or "").lower() in until_seen]
-    records = [instance_record(vm, ref, keep_instance_view=keep_instance_view) for vm in vms]
-    return records, dict(((vm.get("id") or "").lower(), named_nic_ids(vm)) for vm in vms)
+    records, nic_ids = [], {}
+
+    def build(vms):
+        if until_seen is not None:
+            vms = [vm for vm in vms if (vm.get("id") or "").lower() in until_seen]
+        page = ([instance_record(vm, ref, keep_instance_view=keep_instance_view) for vm in vms],
+                dict(((vm.get("id") or "").lower(), named_nic_ids(vm)) for vm in vms))
+        records.extend(page[0])
+        nic_ids.update(page[1])
+        return page
+
+    if on_page is None or until_seen is not None:
+        build(list_members(compute, vmss, instance_view, until_seen, marks))
+    else:
+        list_members(compute, vmss, instance_view, until_seen, marks, on_page=lambda vms: on_page(build(vms)))
+    return records, nic_ids
 
 
 def _attempt(what, function, *args):
@@ -224,13 +236,14 @@ class FleetStream(object):
     """
 
     def __init__(self, clients_for, scale_sets, instance_view=True, with_network=True, max_concurrency=8,
-                 keep_instance_view=True, until_seen=None, marks=None, describe=None):
+                 keep_instance_view=True, until_seen=None, marks=None, describe=None, by_page=False):
         self.clients_for = clients_for
         self.describe = describe or (lambda what, _vmss: what)
         self.scale_sets = list(scale_sets)
         self.reads = _reads(self.scale_sets, instance_view, with_network, keep_instance_view, until_seen, marks)
         self.with_network = with_network
         self.max_concurrency = max_concurrency
+        self.by_page = by_page     # members lists tell their pages: iterate with pages()
         self.failures = []
 
     def __iter__(self):
@@ -253,6 +266,67 @@ class FleetStream(object):
                 if records is not False:
                     yield pending.pop(set_key), records
         self.failures = [failed[position] for position in sorted(failed)]
+
+    def pages(self):
+        """The stream a page at a time (made with ``by_page``): yields ``(scale set dict, records, over)``.
+
+        A set's pages come in its list's order, each as soon as the addresses its VMs name are listed. The last
+        yield of a set has ``over`` true, with the records still to come (often none), or None when its VMs could
+        not be read: then the records yielded before are not the whole set. ``failures`` as after iterating.
+        """
+        pending = dict((vmss["id"].lower(), vmss) for vmss in self.scale_sets)
+        needs = dict((key, set(_needed(vmss, self.with_network))) for key, vmss in pending.items())
+        waiting = dict((key, []) for key in pending)    # member pages not handed out yet: (records, nic ids)
+        told, members_read, failed, lists = set(), {}, {}, {}
+        for event, position, read, payload in self._events():
+            kind, key = read[0], read[1]
+            if kind == "members":
+                if event == "page":
+                    told.add(key)
+                    waiting[key].append(payload)
+                else:
+                    value, failure = payload
+                    members_read[key] = value is not None
+                    if value is not None and key not in told:
+                        waiting[key].append(value)      # read whole: one page
+            else:
+                progress = lists.setdefault((kind, key), ListProgress())
+                if event == "page":
+                    progress.add(payload)
+                else:
+                    progress.finish(payload[0])
+            if event == "done" and payload[1] is not None:
+                failed[position] = (self.describe(payload[1][0], read[4][0]), payload[1][1])
+            for set_key in [name for name in pending if (kind, key) in needs[name]]:
+                vmss = pending[set_key]
+                if members_read.get(set_key) is False:
+                    yield pending.pop(set_key), None, True
+                    continue
+                ready = self._ready_pages(vmss, waiting[set_key], lists)
+                over = set_key in members_read and not waiting[set_key]
+                for index, records in enumerate(ready):
+                    yield vmss, records, over and index == len(ready) - 1
+                if over:
+                    pending.pop(set_key)
+                    if not ready:
+                        yield vmss, [], True
+        self.failures = [failed[position] for position in sorted(failed)]
+
+    def _ready_pages(self, vmss, waiting, lists):
+        """Pops from ``waiting`` the pages, in order, whose VMs' addresses are all listed; returns their records
+        with the addresses."""
+        nics, public_ips = [lists.get((kind, _address_key(vmss)), ListProgress()) for kind in ADDRESS_LISTS]
+        ready = []
+        while waiting:
+            records, nic_ids = waiting[0]
+            if self.with_network and not addresses_listed(nic_ids, nics, public_ips):
+                break
+            waiting.pop(0)
+            if self.with_network:
+                addresses = named_addresses(nic_ids, nics, public_ips)
+                records = [attach_network(record, network_for_vm(addresses, record["id"])) for record in records]
+            ready.append(records)
+        return ready
 
     def _ready_records(self, vmss, found, lists):
         """The set's records with their addresses once it is ready, None if its VMs could not be read, False
@@ -292,7 +366,9 @@ class FleetStream(object):
         kind, _key, what, function, args = read
         compute, network = self.clients_for(args[0])
         extra = {}
-        if function is list_group_addresses:
+        told = (list_group_addresses, _member_records, list_scale_set_addresses) if self.by_page else (
+            list_group_addresses,)
+        if function in told:
             extra["on_page"] = lambda items: events.put(("page", position, read, items))
         try:
             result = _attempt(what, lambda *call: function(*call, **extra),
@@ -315,12 +391,12 @@ class ListProgress(object):
 
     def __init__(self):
         self.items = []
-        self.ids = set()
+        self.ids = {}      # lowercase id -> item
         self.ended = False
 
     def add(self, items):
         self.items.extend(items)
-        self.ids.update((item.get("id") or "").lower() for item in items)
+        self.ids.update(((item.get("id") or "").lower(), item) for item in items)
 
     def finish(self, value):
         """The read is over; ``value`` is the whole list when its pages were not told one by one."""
@@ -335,7 +411,6 @@ def addresses_listed(nic_ids, nics, public_ips):
     A VM that names no NIC waits for the end of the NIC list."""
     if nics.ended and public_ips.ended:
         return True
-    by_id = None
     for vm_nic_ids in nic_ids.values():
         if not vm_nic_ids and not nics.ended:
             return False
@@ -346,11 +421,20 @@ def addresses_listed(nic_ids, nics, public_ips):
                 return False
             if public_ips.ended:
                 continue
-            if by_id is None:
-                by_id = dict(((nic.get("id") or "").lower(), nic) for nic in nics.items)
-            if any(ref not in public_ips.ids for ref in public_ip_refs(by_id[nic_id])):
+            if any(ref not in public_ips.ids for ref in public_ip_refs(nics.ids[nic_id])):
                 return False
     return True
+
+
+def named_addresses(nic_ids, nics, public_ips):
+    """``ips_by_vm_id`` for the VMs of ``nic_ids`` ({vm id: [lowercase NIC ids]}), from the NICs they name and
+    the public IPs those NICs name (once ``addresses_listed``), rather than from every item of a resource group's
+    lists; any VM that names no NIC takes the join over the whole lists, as before."""
+    if any(not ids for ids in nic_ids.values()):
+        return ips_by_vm_id(nics.items, public_ips.items, vm_ids=nic_ids)
+    named = [nics.ids[nic_id] for ids in nic_ids.values() for nic_id in ids if nic_id in nics.ids]
+    refs = set(ref for nic in named for ref in public_ip_refs(nic))
+    return ips_by_vm_id(named, [public_ips.ids[ref] for ref in refs if ref in public_ips.ids], vm_ids=nic_ids)
 
 
 def _address_key(vmss):
@@ -470,7 +554,7 @@ def _choose_across(found, names, modes, read):
 
 
 def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, max_concurrency,
-                 keep_instance_view=True):
+                 keep_instance_view=True, by_page=False):
     """The ``FleetStream`` of every scale set in scope, across subscriptions, with one pool of
     ``max_concurrency`` reads for all of them. The scale sets are discovered now (a scope that cannot be read
     goes to ``read.failures``); the stream's own failures name their subscription."""
@@ -490,4 +574,5 @@ def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, ma
         return "%s of subscription '%s'" % (what, subscription_of[vmss["id"].lower()])
 
     return FleetStream(lambda vmss: per_subscription[subscription_of[vmss["id"].lower()]], scale_sets,
-                       max_concurrency=max_concurrency, keep_instance_view=keep_instance_view, describe=describe)
+                       max_concurrency=max_concurrency, keep_instance_view=keep_instance_view, describe=describe,
+                       by_page=by_page)

@@ -141,8 +141,9 @@ class PageMarks(object):
         return min(found, key=lambda mark: mark[0])
 
 
-def list_members(compute, vmss, instance_view=True, until_seen=None, marks=None):
-    """Every VM of one scale set, in one paged request, with instance views when asked.
+def list_members(compute, vmss, instance_view=True, until_seen=None, marks=None, on_page=None):
+    """Every VM of one scale set, in one paged request, with instance views when asked; ``on_page(vms)`` is told
+    each page as it comes (a whole list's only: a read with ``until_seen`` may begin again from the start).
 
     With ``until_seen`` (lowercase VM resource ids), paging stops once each of those VMs has been listed: a
     batch's instances usually sit on the first pages of their set. With ``marks`` (PageMarks) as well, the read
@@ -162,10 +163,11 @@ def list_members(compute, vmss, instance_view=True, until_seen=None, marks=None)
                 missing = True     # the token no longer works (expired): the list's start always does
             if not missing:
                 return vms
-        return _read_pages(compute, vmss, instance_view, wanted, marks, 0, None)[0]
+        return _read_pages(compute, vmss, instance_view, wanted, marks, 0, None,
+                           on_page if wanted is None else None)[0]
 
 
-def _read_pages(compute, vmss, instance_view, wanted, marks, number, token):
+def _read_pages(compute, vmss, instance_view, wanted, marks, number, token, on_page=None):
     """(VMs of the pages read from page ``number`` on, the wanted ids not seen): to the end, or until every
     wanted VM has been listed."""
     missing = set(wanted or ())
@@ -175,6 +177,8 @@ def _read_pages(compute, vmss, instance_view, wanted, marks, number, token):
         page = list(page)
         marks.note(instance_view, number, token, page)
         vms.extend(page)
+        if on_page is not None:
+            on_page(page)
         number, token = number + 1, pages.continuation_token
         if wanted is not None:
             missing.difference_update((vm.get("id") or "").lower() for vm in page)
@@ -190,12 +194,13 @@ ADDRESS_LISTS = {
 }
 
 
-def list_scale_set_addresses(network, vmss, kind):
-    """A Uniform scale set's NICs or public IPs (``kind``: ``nics`` or ``public_ips``), in one paged list."""
+def list_scale_set_addresses(network, vmss, kind, on_page=None):
+    """A Uniform scale set's NICs or public IPs (``kind``: ``nics`` or ``public_ips``), in one paged list;
+    ``on_page(items)`` is told each page as it comes."""
     set_path, _group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": SCALE_SET_NETWORK_API_VERSION}
     with azure_errors("listing the %s of scale set '%s'" % (what, vmss["name"])):
-        return list(iter_json(network, vmss["id"] + set_path, params))
+        return _pages_told(iter_json(network, vmss["id"] + set_path, params), on_page)
 
 
 def list_group_addresses(network, vmss, kind, on_page=None):
@@ -204,13 +209,19 @@ def list_group_addresses(network, vmss, kind, on_page=None):
     _set_path, group_path, what = ADDRESS_LISTS[kind]
     params = {"api-version": NETWORK_API_VERSION}
     path = group_provider_path(vmss["id"], group_path)
-    items = []
     with azure_errors("listing the %s of resource group '%s'" % (what, resource_group_of(vmss["id"]))):
-        for page in iter_json(network, path, params).by_page():
-            page = list(page)
-            items.extend(page)
-            if on_page is not None:
-                on_page(page)
+        return _pages_told(iter_json(network, path, params), on_page)
+
+
+def _pages_told(paged, on_page):
+    """Every item of a paged list, telling ``on_page`` each page as it comes (when given)."""
+    if on_page is None:
+        return list(paged)
+    items = []
+    for page in paged.by_page():
+        page = list(page)
+        items.extend(page)
+        on_page(page)
     return items
 
 

@@ -210,12 +210,21 @@ def test_a_child_process_lists_and_the_inventory_is_the_same_without_one(emulato
     assert forked.rc == 0 and in_process.rc == 0, forked.stderr + in_process.stderr
     # The same hosts, variables and groups, and every group's hosts in the same order.
     assert json.dumps(forked.raw) == json.dumps(in_process.raw)
-    # That order: by scale set id, then by VM id, whichever set was listed first.
+    # That order: by scale set id, whichever set was listed first, then as Azure lists the set's VMs (pages are
+    # added as they come): a Uniform set by instance id, a Flexible one by name, as the emulator lists them.
     variables = hostvars(forked.result)
     listed = forked.raw["vmss_power_running"]["hosts"]
-    assert len(set(variables[name]["vmss_scale_set"] for name in listed)) > 2  # several sets, both modes
+    modes = set(variables[name]["vmss_orchestration_mode"] for name in listed)
+    assert len(set(variables[name]["vmss_scale_set"] for name in listed)) > 2 and len(modes) == 2
+
+    def list_position(name):
+        host = variables[name]
+        if host["vmss_orchestration_mode"] == "Uniform":
+            return int(host["vmss_instance_id"]), ""
+        return 0, host["vmss_name"].lower()
+
     assert listed == sorted(listed, key=lambda name: (variables[name]["vmss_scale_set_id"].lower(),
-                                                      variables[name]["vmss_id"].lower()))
+                                                      list_position(name)))
 
 
 def test_a_scale_set_name_matching_nothing_fails_naming_it(emulator):

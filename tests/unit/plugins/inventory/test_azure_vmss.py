@@ -158,13 +158,37 @@ def test_unique_names_never_move_a_host_another_source_added():
     assert added[0] == "db"  # the first merged into the other source's host, which keeps its name
 
 
-def test_sets_are_ready_only_in_their_order():
-    order, arrived = ["s1", "s2", "s3"], {}
-    arrived["s2"] = ["b"]
-    assert azure_vmss.ready_in_order(order, arrived) == []
-    arrived["s1"] = ["a"]
-    assert azure_vmss.ready_in_order(order, arrived) == [["a"], ["b"]]
-    assert order == ["s3"] and arrived == {}
+def test_pages_are_handed_out_in_the_sets_order_the_first_set_a_page_at_a_time():
+    in_order = azure_vmss.InOrder(["s1", "s2", "s3"])
+    in_order.add("s2", ["b1"], True)
+    assert in_order.ready() == []                          # s1 comes first
+    in_order.add("s1", ["a1"], False)
+    assert in_order.ready() == [("s1", "page", ["a1"])]    # before s1 is over
+    in_order.add("s1", ["a2"], True)
+    assert in_order.ready() == [("s1", "page", ["a2"]), ("s1", "over", None),
+                                ("s2", "page", ["b1"]), ("s2", "over", None)]
+    in_order.add("s3", ["c1"], False)
+    assert in_order.ready() == [("s3", "page", ["c1"])]
+    in_order.add("s3", None, True)                         # its list failed midway
+    assert in_order.ready() == [("s3", "failed", None)]
+    assert in_order.ready() == []
+
+
+def test_a_set_that_failed_before_its_turn_hands_out_no_page():
+    in_order = azure_vmss.InOrder(["s1", "s2"])
+    in_order.add("s2", ["b1"], False)
+    in_order.add("s2", None, True)
+    in_order.add("s1", [], True)
+    assert in_order.ready() == [("s1", "page", []), ("s1", "over", None), ("s2", "failed", None)]
+
+
+def test_a_released_name_goes_to_the_next_vm_of_that_name():
+    names = azure_vmss.UniqueNames()
+    assert names.place("/id/a", "web", "a") == ("web", [])
+    names.release("web", "/id/a")
+    assert names.place("/id/b", "web", "b") == ("web", [])   # no collision with a host taken back
+    names.release("web", "/id/a")                             # not its holder any more: nothing changes
+    assert names.place("/id/c", "web", "c")[0] == azure_vmss.suffixed("web", "/id/c")
 
 
 @pytest.mark.parametrize("left, right", [
@@ -405,3 +429,34 @@ def test_a_failed_run_takes_back_its_hosts_and_groups_and_leaves_the_other_sourc
     assert sorted(inventory.groups) == ["all", "static", "ungrouped"]
     assert [group.name for group in inventory.groups["static"].child_groups] == []
     assert [host.name for host in inventory.groups["static"].get_hosts()] == ["db1"]
+
+
+def test_a_set_whose_list_fails_midway_loses_the_hosts_added_from_it():
+    from types import SimpleNamespace
+
+    from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
+
+    plugin = InventoryModule()
+    plugin._options = dict(DEFAULT_OPTIONS, fail_on_partial=False)
+    plugin.inventory = InventoryData()
+    plugin.loader = DataLoader()
+    if not hasattr(plugin, "templar"):
+        plugin.templar = Templar(loader=plugin.loader)
+    plugin._vars = {}
+    by_set = {}
+    for rec in FLEET:
+        by_set.setdefault(rec["scale_set_id"].lower(), []).append(rec)
+    first, second = sorted(by_set)          # the first set in order fails after its first page was added
+    error = FleetError("listing the VMs of scale set: throttled", status=429, code="TooManyRequests")
+    plugin._listing_messages = lambda _settings: [
+        ("plan", [second, first]),
+        ("page", first, by_set[first][:1], False),
+        ("page", second, by_set[second], True),
+        ("page", first, None, True),
+        ("end", [("scale set of subscription 's'", error)], 1),
+    ]
+    plugin._start_hosts()
+    records, complete = plugin._add_from_azure(SimpleNamespace(secrets=lambda: []))
+    plugin._end_hosts()
+    assert not complete and records == by_set[second]
+    assert sorted(plugin.inventory.hosts) == sorted(rec["name"] for rec in by_set[second])

@@ -118,3 +118,39 @@ def test_a_single_read_runs_on_the_callers_thread_and_several_on_the_pools(emu, 
     del threads[:]
     assert list_fleet(compute, None, scale_sets[:2], with_network=False).records
     assert len(threads) == 2 and threading.current_thread() not in threads
+
+
+def test_pages_hand_out_each_set_a_page_at_a_time_with_the_records_a_whole_read_has(emu, azure_clients):
+    compute, network = azure_clients.compute(), azure_clients.network()
+    scale_sets = list_scale_sets(compute)
+    yields = {}
+    for vmss, records, over in FleetStream(lambda _vmss: (compute, network), scale_sets, max_concurrency=4,
+                                           by_page=True).pages():
+        assert vmss["name"] not in yields or not yields[vmss["name"]][-1][1]     # nothing after "over"
+        yields.setdefault(vmss["name"], []).append((records, over))
+    assert sorted(yields) == sorted(vmss["name"] for vmss in scale_sets)
+    for vmss in scale_sets:
+        got = yields[vmss["name"]]
+        assert got[-1][1] and not any(over for _records, over in got[:-1])
+        records = [record for page, _over in got for record in page]
+        expected = list_fleet(compute, network, [vmss]).records
+        assert sorted(records, key=lambda r: r["id"]) == sorted(expected, key=lambda r: r["id"])
+    assert max(len(got) for got in yields.values()) > 1      # pages of 2: some set came out in several
+
+
+def test_a_set_whose_list_fails_after_a_page_ends_with_none(monkeypatch):
+    from ansible_collections.vmss.fleet.plugins.module_utils import fleet
+    from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
+
+    def failing_after_a_page(_compute, vmss, *_args, **kwargs):
+        kwargs["on_page"]([{"id": vmss["id"] + "/virtualMachines/0", "name": "web_0", "properties": {}}])
+        raise FleetError("listing the VMs of scale set 'web': throttled", status=429, code="TooManyRequests")
+
+    monkeypatch.setattr(fleet, "list_members", failing_after_a_page)
+    vmss = {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/web",
+            "name": "web", "properties": {"orchestrationMode": "Uniform"}}
+    stream = FleetStream(lambda _vmss: (None, None), [vmss], with_network=False, by_page=True)
+    got = list(stream.pages())
+    assert [(len(records), over) for _vmss, records, over in got[:-1]] == [(1, False)]
+    assert got[-1][1:] == (None, True)
+    assert [error.code for _what, error in stream.failures] == ["TooManyRequests"]
