@@ -223,9 +223,9 @@ def list_fleet(compute, network, scale_sets, instance_view=True, with_network=Tr
 
 class FleetStream(object):
     """The plan of ``list_fleet`` as a stream: iterating yields ``(scale set dict, records)`` for each set as soon
-    as its own lists are in, so a caller can use the first sets while the others are still being listed.
-    ``records`` is None when the set's VMs could not be read. After the iteration, ``failures`` holds
-    ``(what, FleetError)`` in the plan's order.
+    as its own lists are in, so a caller can use the first sets while the others are still being listed
+    (``pages()`` yields them a page at a time). ``records`` is None when the set's VMs could not be read. After
+    the iteration, ``failures`` holds ``(what, FleetError)`` in the plan's order.
 
     A Uniform set waits for its VMs and its own address lists. A Flexible set shares its resource group's
     address lists, the longest chains of pages, and is ready as soon as its VMs are listed and so are the NICs
@@ -247,28 +247,20 @@ class FleetStream(object):
         self.failures = []
 
     def __iter__(self):
-        pending = dict((vmss["id"].lower(), vmss) for vmss in self.scale_sets)
-        needs = dict((key, set(_needed(vmss, self.with_network))) for key, vmss in pending.items())
-        found, failed, lists = {}, {}, {}
-        for event, position, read, payload in self._events():
-            read_id = (read[0], read[1])
-            progress = lists.setdefault(read_id, ListProgress())
-            if event == "page":
-                progress.add(payload)
+        collected = {}
+        for vmss, records, over in self.pages():
+            key = vmss["id"].lower()
+            if records is None:
+                collected.pop(key, None)
+                yield vmss, None
+            elif over:
+                yield vmss, collected.pop(key, []) + records
             else:
-                value, failure = payload
-                found[read_id] = value
-                progress.finish(None if read[0] == "members" else value)
-                if failure is not None:
-                    failed[position] = (self.describe(failure[0], read[4][0]), failure[1])
-            for set_key in [key for key in pending if read_id in needs[key]]:
-                records = self._ready_records(pending[set_key], found, lists)
-                if records is not False:
-                    yield pending.pop(set_key), records
-        self.failures = [failed[position] for position in sorted(failed)]
+                collected.setdefault(key, []).extend(records)
 
     def pages(self):
-        """The stream a page at a time (made with ``by_page``): yields ``(scale set dict, records, over)``.
+        """The stream a page at a time (with ``by_page``; without it a set's VMs are one page): yields
+        ``(scale set dict, records, over)``.
 
         A set's pages come in its list's order, each as soon as the addresses its VMs name are listed. The last
         yield of a set has ``over`` true, with the records still to come (often none), or None when its VMs could
@@ -285,7 +277,7 @@ class FleetStream(object):
                     told.add(key)
                     waiting[key].append(payload)
                 else:
-                    value, failure = payload
+                    value = payload[0]
                     members_read[key] = value is not None
                     if value is not None and key not in told:
                         waiting[key].append(value)      # read whole: one page
@@ -327,21 +319,6 @@ class FleetStream(object):
                 records = [attach_network(record, network_for_vm(addresses, record["id"])) for record in records]
             ready.append(records)
         return ready
-
-    def _ready_records(self, vmss, found, lists):
-        """The set's records with their addresses once it is ready, None if its VMs could not be read, False
-        while it must wait."""
-        members_id = ("members", vmss["id"].lower())
-        if members_id not in found:
-            return False
-        if found[members_id] is None:
-            return None
-        records, nic_ids = found[members_id]
-        nics, public_ips = [lists.get((kind, _address_key(vmss)), ListProgress()) for kind in ADDRESS_LISTS]
-        if self.with_network and not addresses_listed(nic_ids, nics, public_ips):
-            return False
-        addresses = ips_by_vm_id(nics.items, public_ips.items, vm_ids=nic_ids)
-        return [attach_network(record, network_for_vm(addresses, record["id"])) for record in records]
 
     def _events(self):
         """``("page", position, read, items)`` for each page of a group's address list and ``("done", position,
@@ -429,8 +406,9 @@ def addresses_listed(nic_ids, nics, public_ips):
 def named_addresses(nic_ids, nics, public_ips):
     """``ips_by_vm_id`` for the VMs of ``nic_ids`` ({vm id: [lowercase NIC ids]}), from the NICs they name and
     the public IPs those NICs name (once ``addresses_listed``), rather than from every item of a resource group's
-    lists; any VM that names no NIC takes the join over the whole lists, as before."""
-    if any(not ids for ids in nic_ids.values()):
+    lists, which a page at a time would walk again for every page. Once both lists have ended, or when a VM
+    names no NIC, it is the join over the whole lists (which also finds a NIC that claims a VM not naming it)."""
+    if (nics.ended and public_ips.ended) or any(not ids for ids in nic_ids.values()):
         return ips_by_vm_id(nics.items, public_ips.items, vm_ids=nic_ids)
     named = [nics.ids[nic_id] for ids in nic_ids.values() for nic_id in ids if nic_id in nics.ids]
     refs = set(ref for nic in named for ref in public_ip_refs(nic))

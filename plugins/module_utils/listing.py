@@ -233,13 +233,16 @@ def uniform_instance_view(compute, vmss):
     return view.as_dict()
 
 
-def run_bounded(function, items, max_workers):
-    """``function`` over items on at most ``max_workers`` threads, results in the items' order.
+def run_bounded(function, items, max_workers, executor=None):
+    """``function`` over items on at most ``max_workers`` threads, results in the items' order; on ``executor``'s
+    threads when given (a caller that keeps them from one call to the next), else on threads made for the call.
 
     The SDK clients are synchronous and thread-safe; ARM latency, not CPU, is what this hides.
     """
     items = list(items)
     if len(items) <= 1 or max_workers <= 1:
         return [function(item) for item in items]
+    if executor is not None:
+        return list(executor.map(function, items))
     with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
         return list(pool.map(function, items))

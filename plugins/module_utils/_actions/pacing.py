@@ -248,18 +248,44 @@ def operation_seconds(response):
     return max(0.0, took.total_seconds())
 
 
-class OnCallerThread(object):
+class _WrappedPolling(object):
+    """azure-core's PollingMethod protocol, passed on to the ARM polling it wraps (``_polling``)."""
+
+    def __init__(self, polling):
+        self._polling = polling
+
+    def initialize(self, client, initial_response, deserialization_callback):
+        self._polling.initialize(client, initial_response, deserialization_callback)
+
+    def run(self):
+        self._polling.run()
+
+    @property
+    def took(self):
+        return getattr(self._polling, "took", None)
+
+    def status(self):
+        return self._polling.status()
+
+    def finished(self):
+        return self._polling.finished()
+
+    def resource(self):
+        return self._polling.resource()
+
+    def get_continuation_token(self):
+        return self._polling.get_continuation_token()
+
+
+class OnCallerThread(_WrappedPolling):
     """An azure-core polling method that runs on the thread following its operation (``follow()``), not on one
     that LROPoller starts for every operation: until follow() it says it is finished, so the poller starts none.
     Starting a thread per operation, 110 at once when 20 scale sets end a batch together, delayed every
     operation's POST and status requests."""
 
     def __init__(self, polling):
-        self._polling = polling
+        super(OnCallerThread, self).__init__(polling)
         self._following = False
-
-    def initialize(self, client, initial_response, deserialization_callback):
-        self._polling.initialize(client, initial_response, deserialization_callback)
 
     def follow(self):
         """Poll the operation to its end; raises what azure-core's polling raises, or PastDeadline."""
@@ -269,31 +295,18 @@ class OnCallerThread(object):
     def run(self):
         self.follow()
 
-    @property
-    def took(self):
-        return getattr(self._polling, "took", None)
-
     def finished(self):
         return self._polling.finished() if self._following else True
 
-    def status(self):
-        return self._polling.status()
 
-    def resource(self):
-        return self._polling.resource()
-
-    def get_continuation_token(self):
-        return self._polling.get_continuation_token()
-
-
-class FollowerPolling(object):
+class FollowerPolling(_WrappedPolling):
     """An azure-core polling method that starts polling once its wave's lead is over (or the deadline is reached),
     and not before its own operation has run as long as the lead's did; or, when the lane knows how long such an
     operation takes (``expected``), at the moment its own operation should be over if that comes first, so that
     it is asked alongside the lead rather than after it. From then on it is ARM polling unchanged."""
 
     def __init__(self, polling, lead, requested_at, deadline, clock, sleep, expected=None):
-        self._polling = polling
+        super(FollowerPolling, self).__init__(polling)
         self._lead = lead
         self._requested_at = requested_at
         self._deadline = deadline
@@ -314,26 +327,8 @@ class FollowerPolling(object):
         self.wait_for_lead()
         self._polling.run()
 
-    @property
-    def took(self):
-        return getattr(self._polling, "took", None)
-
     def initialize(self, client, initial_response, deserialization_callback):
         if self._expected is not None:
             # Answered: the operation runs, and should be over ``expected`` seconds from now.
             self._latest = min(self._deadline, self._clock() + self._expected + AIM_MARGIN)
         self._polling.initialize(client, initial_response, deserialization_callback)
-
-    # The rest of azure-core's PollingMethod protocol is the ARM polling's own.
-
-    def status(self):
-        return self._polling.status()
-
-    def finished(self):
-        return self._polling.finished()
-
-    def resource(self):
-        return self._polling.resource()
-
-    def get_continuation_token(self):
-        return self._polling.get_continuation_token()

@@ -58,8 +58,10 @@ class ActionRun(object):
         self.marks = marks or PageMarks()   # where each VM was listed last: a batch read begins at its page
         self.paces = {}      # lane -> Pace: how long its last operations took, to aim the next batch's polling
         self.fleet_pace = Pace()    # the same across lanes: what a lane's first batch is aimed at
-        self._pools = {}     # lane -> LanePool: the threads that send and follow its batches' requests
-        self._pools_lock = threading.Lock()
+        # lane -> the threads that send and follow its batches' requests, kept from one batch to the next:
+        # starting 10 threads per batch in each of 20 lanes, whose batches end at about the same moment, was a
+        # visible share of the gap between batches.
+        self._executors = {}
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -130,8 +132,8 @@ class ActionRun(object):
             run_bounded(self._roll, lanes_of(actions), self.options.max_parallel_sets or 1)
         finally:
             gc.unfreeze()
-            for pool in self._pools.values():
-                pool.shutdown()
+            for executor in self._executors.values():
+                executor.shutdown()
         if self._trip is not None:
             return self._too_many_failures()
         if self._stopped is not None:
@@ -186,7 +188,7 @@ class ActionRun(object):
         - ended: ``{key: (how it ended, Azure's error message)}`` where how is ``succeeded``, ``failed`` (the
           operation reports it), ``pending`` (not over by the deadline) or ``unknown`` (the operation could not be
           followed: the listing tells);
-        - early: the batch's records read when its operations should all have been over (see ``early_read``), or
+        - early: the batch's records read when its operations should all have been over (see EarlyRead), or
           None.
         """
         ended = {}
@@ -226,14 +228,14 @@ class ActionRun(object):
         if all(pace.expected(kind) is not None for kind in kinds):
             early = EarlyRead(self.read, [action.key for action in batch], batch_end, deadline, self.clock)
             early.start()
-        self._lane_pool(batch[0].lane).map_bounded(follow, requests)
+        run_bounded(follow, requests, self.options.max_parallel, self._lane_executor(batch[0].lane))
         return ended, (early.records() if early is not None else None)
 
-    def _lane_pool(self, lane):
-        with self._pools_lock:
-            if lane not in self._pools:
-                self._pools[lane] = LanePool(self.options.max_parallel)
-            return self._pools[lane]
+    def _lane_executor(self, lane):
+        # Only the lane's own thread asks for its executor.
+        if lane not in self._executors:
+            self._executors[lane] = ThreadPoolExecutor(max_workers=max(1, self.options.max_parallel))
+        return self._executors[lane]
 
     def _send(self, request, send):
         """Send one request: (the request Azure accepted, what ``send`` returned), or None when refused."""
@@ -304,10 +306,7 @@ class ActionRun(object):
         instances whose operation Azure reported succeeded and that show its result themselves. Returns why the
         run stops, or None."""
         ended = ended or {}
-        accepted = [action for action in batch if action.accepted]
-        if not accepted:
-            return None
-        accepted = self._settled_early(accepted, ended, early)
+        accepted = self._settled_early([action for action in batch if action.accepted], ended, early)
         if not accepted:
             return None
         watch = BatchWatch(accepted, self.options.health_check)
@@ -384,28 +383,6 @@ class ActionRun(object):
         return ("Stopped after %s of %d: %d instance(s) failed, more than max_failed (%d): %s"
                 % (batch_name(batch), total, len(self._failed), self.options.max_failed,
                    describe_failures(self._failed)))
-
-
-class LanePool(object):
-    """At most ``size`` threads for a lane's requests, kept from one batch to the next: starting 10 threads per
-    batch in each of 20 lanes, while every lane's batch ends at about the same moment, was a visible share of the
-    gap between batches."""
-
-    def __init__(self, size):
-        self.size = max(1, size)
-        self._executor = None
-
-    def map_bounded(self, function, items):
-        items = list(items)
-        if len(items) <= 1 or self.size <= 1:
-            return [function(item) for item in items]
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self.size)
-        return list(self._executor.map(function, items))
-
-    def shutdown(self):
-        if self._executor is not None:
-            self._executor.shutdown()
 
 
 class EarlyRead(object):

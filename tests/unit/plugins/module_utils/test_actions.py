@@ -33,7 +33,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils._actions.plan import (
 )
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.requests import request_body
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.pacing import BatchEnd
-from ansible_collections.vmss.fleet.plugins.module_utils._actions.run import ActionRun, EarlyRead, LanePool
+from ansible_collections.vmss.fleet.plugins.module_utils._actions.run import ActionRun, EarlyRead
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.targets import check_reimage_targets, choose_targets
 from ansible_collections.vmss.fleet.plugins.module_utils._actions.verdicts import BatchWatch
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError
@@ -901,19 +901,19 @@ def test_an_early_read_that_fails_leaves_the_usual_read_to_do_it():
 
 
 def test_a_lane_keeps_its_threads_from_one_batch_to_the_next():
-    pool = LanePool(2)
-    seen = set()
-    lock = threading.Lock()
+    targets = [record("api_%02x" % n, mode="Flexible", scale_set="api") for n in range(6)]
+    opts = options(max_parallel=2, batch_size="3")
+    planned = plan_actions(targets, opts)[0]
+    compute = FakeCompute(delay=0.01)
+    threads = []
+    begin = compute.virtual_machines.__getattr__("begin_restart")
 
-    def work(item):
-        with lock:
-            seen.add(threading.get_ident())
-        time.sleep(0.01)
-        return item * 2
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread())   # the objects: a thread's ident may be reused after it ends
+        return begin(*args, **kwargs)
 
-    try:
-        assert pool.map_bounded(work, [1, 2, 3]) == [2, 4, 6]
-        assert pool.map_bounded(work, [4, 5, 6]) == [8, 10, 12]
-    finally:
-        pool.shutdown()
-    assert len(seen) <= 2 and threading.get_ident() not in seen
+    compute.virtual_machines.begin_restart = recorded
+    run = make_run(compute, opts, planned)
+    assert run.execute(planned) is None
+    assert len(threads) == 6 and sorted(set(a.batch for a in planned)) == [1, 2]
+    assert len(set(threads)) <= 2 and threading.current_thread() not in threads   # two batches, the same two

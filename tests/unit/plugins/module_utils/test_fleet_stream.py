@@ -16,6 +16,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.fleet import (
     ListProgress,
     addresses_listed,
     list_fleet,
+    named_addresses,
 )
 from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     list_group_addresses,
@@ -154,3 +155,25 @@ def test_a_set_whose_list_fails_after_a_page_ends_with_none(monkeypatch):
     assert [(len(records), over) for _vmss, records, over in got[:-1]] == [(1, False)]
     assert got[-1][1:] == (None, True)
     assert [error.code for _what, error in stream.failures] == ["TooManyRequests"]
+
+
+def attached_nic(nic_id, vm_id, private_ip, *public_ip_ids):
+    configurations = [{"properties": {"privateIPAddress": private_ip,
+                                      "publicIPAddress": {"id": pip} if pip else None}}
+                      for pip in (public_ip_ids or (None,))]
+    return {"id": nic_id, "properties": {"virtualMachine": {"id": vm_id}, "ipConfigurations": configurations}}
+
+
+def test_a_pages_addresses_come_from_the_nics_its_vms_name_and_from_everything_once_the_lists_end():
+    named = attached_nic("n1", "VM1", "10.0.0.4", "P1")
+    claiming = attached_nic("n9", "VM1", "10.0.0.9")      # claims vm1, which does not name it
+    other = attached_nic("n2", "VM2", "10.0.0.5")
+    nics, public_ips = progress([named, claiming, other]), progress([{"id": "P1", "properties": {"ipAddress": "52.1.1.1"}}])
+    page = {"vm1": ["n1"]}
+    assert named_addresses(page, nics, public_ips) == {"vm1": {"private_ips": ["10.0.0.4"], "public_ips": ["52.1.1.1"]}}
+    nics.finish(None)
+    public_ips.finish(None)
+    assert named_addresses(page, nics, public_ips) == {
+        "vm1": {"private_ips": ["10.0.0.4", "10.0.0.9"], "public_ips": ["52.1.1.1"]}}
+    assert named_addresses({"vm2": []}, progress([other]), progress([])) == {
+        "vm2": {"private_ips": ["10.0.0.5"], "public_ips": []}}      # names no NIC: the whole list
