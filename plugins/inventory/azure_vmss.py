@@ -270,6 +270,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.auth import (
 from ansible_collections.vmss.fleet.plugins.module_utils.clients import LISTING_SDK, AzureClients, missing_sdk
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, internal_error, scrub
 from ansible_collections.vmss.fleet.plugins.module_utils.fleet import FleetRead, fleet_stream, subscription_scope
+from ansible_collections.vmss.fleet.plugins.plugin_utils.collector import full_collections_deferred
 from ansible_collections.vmss.fleet.plugins.plugin_utils.forked import can_fork, stream_from_child
 
 CONFIG_SUFFIXES = ("azure_vmss.yml", "azure_vmss.yaml")
@@ -611,7 +612,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path)
         self._read_config_data(path)
         settings = settings_from_options(self.get_option)
-        failure = self._build(path, cache, settings)
+        with full_collections_deferred():
+            failure = self._build(path, cache, settings)
         if failure is not None:
             # Raised outside the except block, so that no traceback of the original exception is chained to it.
             raise AnsibleError(scrub(failure.message, settings.secrets()))

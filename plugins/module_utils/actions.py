@@ -57,8 +57,7 @@ class ActionFailed(FleetError):
         return result
 
 
-def apply_instance_state(compute, network, params, check_mode=False, want_diff=False, warn=None,
-                         sleep=time.sleep):
+def apply_instance_state(clients, params, check_mode=False, want_diff=False, warn=None, sleep=time.sleep):
     """Everything ``vmss.fleet.instance`` does; returns its result, raises FleetError / ActionFailed.
 
     Before the first write any failure is a plain FleetError ("nothing was done"). After it, whatever stops the
@@ -66,7 +65,8 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
     """
     warn = warn or (lambda message: None)
     options = ActionOptions(params)
-    scale_sets = _chosen_scale_sets(compute, options)
+    compute, network = clients.compute(), clients.network()
+    scale_sets = _chosen_scale_sets(clients.arm(), options)
     marks = PageMarks()
     listing = list_fleet(compute, network, scale_sets, instance_view=True, with_network=True, marks=marks)
     listing.raise_failures()
@@ -107,9 +107,9 @@ def apply_instance_state(compute, network, params, check_mode=False, want_diff=F
     return result
 
 
-def _chosen_scale_sets(compute, options):
+def _chosen_scale_sets(arm, options):
     """The scale sets named (names or globs), narrowed to those carrying ``scale_set_tags``."""
-    named = select_scale_sets(compute, options.resource_group, options.scale_sets)
+    named = select_scale_sets(arm, options.resource_group, options.scale_sets)
     if not options.scale_set_tags:
         return named
     tagged = [vmss for vmss in named if matches_tags(vmss, options.scale_set_tags)]

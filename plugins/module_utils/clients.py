@@ -24,9 +24,10 @@ REQUIRED_SDK = (
     ("azure.mgmt.network", "azure-mgmt-network"),
     ("azure.mgmt.resource.subscriptions", "azure-mgmt-resource-subscriptions"),
 )
-# What the inventory's listing imports: its address lists go through ``AzureClients.arm`` and it lists
-# subscriptions only for ``subscriptions: all`` (then AzureClients.subscriptions imports that package).
-LISTING_SDK = REQUIRED_SDK[:2]
+# What the inventory's listing imports: all its lists go through ``AzureClients.arm`` (azure-mgmt-core, which every
+# management SDK brings), and it lists subscriptions only for ``subscriptions: all`` (then
+# AzureClients.subscriptions imports that package).
+LISTING_SDK = (REQUIRED_SDK[0], ("azure.mgmt.core", "azure-mgmt-core"))
 
 
 def missing_sdk(modules=REQUIRED_SDK):
@@ -127,10 +128,10 @@ class AzureClients(object):
                             lambda: NetworkManagementClient(self.credential, sub, **self._client_kwargs()))
 
     def arm(self, subscription_id=None):
-        """A client for raw ARM requests to any provider (``listing.iter_json``): the compute client, whose
-        pipeline already carries the credential, azure-core's retries and the TLS settings. Lists that need no
-        SDK model use it rather than the network client: importing that SDK alone takes about half a second."""
-        return self.compute(subscription_id)
+        """An ``ArmClient`` for raw ARM requests to any provider (``listing.iter_json``): the lists that need no SDK
+        model, which are all the inventory makes."""
+        sub = subscription_id or self.subscription_id
+        return self._cached(("arm", sub), lambda: ArmClient(self.credential, sub, **self._client_kwargs()))
 
     def subscriptions(self):
         from azure.mgmt.resource.subscriptions import SubscriptionClient
@@ -149,3 +150,47 @@ class AzureClients(object):
         close = getattr(self.credential, "close", None)
         if close:
             close()
+
+
+class ArmClient(object):
+    """Raw ARM requests through azure-core's pipeline, with the policies Azure's management SDK clients put in
+    theirs (ARM challenge authentication, resource provider registration, retries, redirects, logging), for one
+    subscription. It imports no management SDK: azure-mgmt-compute alone takes a quarter of a second to import,
+    and turning a list into its models costs more, both on the inventory's way to its first host."""
+
+    def __init__(self, credential, subscription_id, base_url, credential_scopes, **kwargs):
+        from azure.core.pipeline import policies
+        from azure.mgmt.core import ARMPipelineClient
+        from azure.mgmt.core.policies import (
+            ARMAutoResourceProviderRegistrationPolicy,
+            ARMChallengeAuthenticationPolicy,
+            ARMHttpLoggingPolicy,
+        )
+
+        self.subscription_id = subscription_id
+        kwargs.setdefault("sdk_moniker", "vmss-fleet")
+        pipeline = [
+            policies.RequestIdPolicy(**kwargs),
+            policies.HeadersPolicy(**kwargs),
+            policies.UserAgentPolicy(**kwargs),
+            policies.ProxyPolicy(**kwargs),
+            policies.ContentDecodePolicy(**kwargs),
+            ARMAutoResourceProviderRegistrationPolicy(),
+            policies.RedirectPolicy(**kwargs),
+            policies.RetryPolicy(**kwargs),
+            ARMChallengeAuthenticationPolicy(credential, *credential_scopes, **kwargs),
+            policies.CustomHookPolicy(**kwargs),
+            policies.NetworkTraceLoggingPolicy(**kwargs),
+            policies.DistributedTracingPolicy(**kwargs),
+            policies.SensitiveHeaderCleanupPolicy(**kwargs),
+            ARMHttpLoggingPolicy(**kwargs),
+        ]
+        self._client = ARMPipelineClient(base_url=base_url, policies=pipeline, **kwargs)
+
+    def send_request(self, request, stream=False):
+        """The response to ``request``, whose URL may be a path under the cloud's Resource Manager endpoint."""
+        request.url = self._client.format_url(request.url)
+        return self._client.send_request(request, stream=stream)
+
+    def close(self):
+        self._client.close()

@@ -36,6 +36,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
 from ansible_collections.vmss.fleet.plugins.module_utils.records import (
     FLEXIBLE,
     attach_network,
+    claimed_vm_id,
     instance_record,
     ips_by_vm_id,
     named_nic_ids,
@@ -104,9 +105,10 @@ def choose_scale_sets(scale_sets, names=None, modes=None, tags=None):
     return sorted(chosen, key=lambda vmss: vmss["id"].lower())
 
 
-def select_scale_sets(compute, resource_group=None, names=None, modes=None, tags=None):
-    """The scale sets in scope of one subscription: those of a resource group (or all), chosen as above."""
-    return choose_scale_sets(list_scale_sets(compute, resource_group), names, modes, tags)
+def select_scale_sets(arm, resource_group=None, names=None, modes=None, tags=None):
+    """The scale sets in scope of an ``ArmClient``'s subscription: those of a resource group (or all), chosen as
+    above."""
+    return choose_scale_sets(list_scale_sets(arm, resource_group), names, modes, tags)
 
 
 # ---------------------------------------------------------------------------
@@ -363,17 +365,22 @@ def _raised_or(event):
 
 
 class ListProgress(object):
-    """What an address list has given so far: its items, the lowercase ids among them, and whether it ended
-    (a list that failed has ended too: waiting longer would not bring its items)."""
+    """What an address list has given so far: its items, the lowercase ids among them, the NICs by the VM they
+    claim, and whether it ended (a list that failed has ended too: waiting longer would not bring its items)."""
 
     def __init__(self):
         self.items = []
         self.ids = {}      # lowercase id -> item
+        self.by_vm = {}    # lowercase VM id -> the NICs that claim it, in list order
         self.ended = False
 
     def add(self, items):
         self.items.extend(items)
-        self.ids.update(((item.get("id") or "").lower(), item) for item in items)
+        for item in items:
+            self.ids[(item.get("id") or "").lower()] = item
+            vm_id = claimed_vm_id(item)
+            if vm_id:
+                self.by_vm.setdefault(vm_id, []).append(item)
 
     def finish(self, value):
         """The read is over; ``value`` is the whole list when its pages were not told one by one."""
@@ -404,15 +411,17 @@ def addresses_listed(nic_ids, nics, public_ips):
 
 
 def named_addresses(nic_ids, nics, public_ips):
-    """``ips_by_vm_id`` for the VMs of ``nic_ids`` ({vm id: [lowercase NIC ids]}), from the NICs they name and
-    the public IPs those NICs name (once ``addresses_listed``), rather than from every item of a resource group's
-    lists, which a page at a time would walk again for every page. Once both lists have ended, or when a VM
-    names no NIC, it is the join over the whole lists (which also finds a NIC that claims a VM not naming it)."""
+    """``ips_by_vm_id`` for the VMs of ``nic_ids`` ({vm id: [lowercase NIC ids]}) from the NICs they name (once
+    ``addresses_listed``). Once both lists have ended, or when a VM names no NIC, from every NIC that claims one
+    of those VMs (which finds a NIC that claims a VM not naming it too), as a join over the whole lists would.
+    Either way only those NICs and the public IPs they name are joined: walking a resource group's whole lists
+    again for every page of its sets was most of a listing's CPU."""
     if (nics.ended and public_ips.ended) or any(not ids for ids in nic_ids.values()):
-        return ips_by_vm_id(nics.items, public_ips.items, vm_ids=nic_ids)
-    named = [nics.ids[nic_id] for ids in nic_ids.values() for nic_id in ids if nic_id in nics.ids]
-    refs = set(ref for nic in named for ref in public_ip_refs(nic))
-    return ips_by_vm_id(named, [public_ips.ids[ref] for ref in refs if ref in public_ips.ids], vm_ids=nic_ids)
+        chosen = [nic for vm_id in nic_ids for nic in nics.by_vm.get(vm_id, ())]
+    else:
+        chosen = [nics.ids[nic_id] for ids in nic_ids.values() for nic_id in ids if nic_id in nics.ids]
+    refs = set(ref for nic in chosen for ref in public_ip_refs(nic))
+    return ips_by_vm_id(chosen, [public_ips.ids[ref] for ref in refs if ref in public_ips.ids], vm_ids=nic_ids)
 
 
 def _address_key(vmss):
@@ -493,9 +502,12 @@ def discover_scale_sets(clients, subscriptions, resource_groups, modes, names, m
     """``{subscription: [scale set dicts]}`` in scope; unreadable scopes go to ``read.failures``."""
     scopes = read_scopes(subscriptions, resource_groups)
 
+    # Made before the pool starts: the clients' cache is not shared safely between threads.
+    arm = dict((subscription, clients.arm(subscription)) for subscription in subscriptions)
+
     def attempt(scope):
         try:
-            return scope, list_scale_sets(clients.compute(scope[0]), scope[1]), None
+            return scope, list_scale_sets(arm[scope[0]], scope[1]), None
         except FleetError as exc:
             return scope, None, exc
 
@@ -543,9 +555,8 @@ def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, ma
         for vmss in by_subscription.get(subscription) or []:
             subscription_of[vmss["id"].lower()] = subscription
             scale_sets.append(vmss)
-    # Made before the pool starts: the clients' cache is not shared safely between threads. Address lists are
-    # raw JSON lists, so they need no network SDK (AzureClients.arm).
-    per_subscription = dict((subscription, (clients.compute(subscription), clients.arm(subscription)))
+    # Every list is raw JSON, so one ArmClient per subscription serves them all (no management SDK is imported).
+    per_subscription = dict((subscription, (clients.arm(subscription), clients.arm(subscription)))
                             for subscription in set(subscription_of.values()))
 
     def describe(what, vmss):

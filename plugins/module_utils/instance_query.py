@@ -311,7 +311,7 @@ def query_instances(clients, params):
     """The result of instance_info for its module params."""
     check_info_options(params)
     compute, network = clients.compute(), clients.network()
-    scale_sets = select_scale_sets(compute, params.get("resource_group"), params.get("scale_set"))
+    scale_sets = select_scale_sets(clients.arm(), params.get("resource_group"), params.get("scale_set"))
     single = single_instance_scope(params, scale_sets)
     if single is not None:
         read, chosen, missing = _read_single(compute, network, single, params)

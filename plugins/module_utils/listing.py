@@ -6,8 +6,8 @@
 One paged list per scale set carries every VM with its instance view:
 - Uniform: ``virtualMachineScaleSets/{name}/virtualMachines?$expand=instanceView``;
 - Flexible: ``virtualMachines?$filter='virtualMachineScaleSet/id' eq '{id}'&$expand=instanceView``.
-Never one GET per VM when a list can carry it. Everything returned is a plain dict (the SDK's ``as_dict()``,
-which is the REST API's own camelCase JSON).
+Never one GET per VM when a list can carry it. Everything returned is a plain dict: the REST API's own camelCase
+JSON, read as such or through the SDK's ``as_dict()``, which gives the same.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +17,7 @@ __metaclass__ = type
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 from ansible_collections.vmss.fleet.plugins.module_utils.errors import FleetError, azure_errors
 from ansible_collections.vmss.fleet.plugins.module_utils.records import FLEXIBLE, orchestration_mode
@@ -29,18 +30,15 @@ NETWORK_API_VERSION = "2026-03-01"
 SCALE_SET_NETWORK_API_VERSION = "2018-10-01"
 
 
-def as_dicts(items):
-    """Drain an SDK pager into plain dicts."""
-    return [item.as_dict() for item in items]
-
-
-def list_scale_sets(compute, resource_group=None):
-    """Scale sets of a resource group, or of the whole subscription."""
+def list_scale_sets(arm, resource_group=None):
+    """Scale sets of a resource group, or of the whole subscription, of an ``ArmClient`` (clients.py)."""
     where = "resource group '%s'" % resource_group if resource_group else "the subscription"
+    path = "/subscriptions/%s" % arm.subscription_id
+    if resource_group:
+        path += "/resourceGroups/%s" % quote(resource_group, safe="")
     with azure_errors("listing scale sets in %s" % where):
-        if resource_group:
-            return as_dicts(compute.virtual_machine_scale_sets.list(resource_group))
-        return as_dicts(compute.virtual_machine_scale_sets.list_all())
+        return list(iter_json(arm, path + "/providers/Microsoft.Compute/virtualMachineScaleSets",
+                              {"api-version": COMPUTE_API_VERSION}))
 
 
 def resource_group_of(resource_id):

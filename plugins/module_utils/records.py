@@ -452,7 +452,7 @@ def ips_by_vm_id(nics, public_ips, vm_ids=None):
     public_ip_by_id = _public_ip_addresses(public_ips)
     nics_by_vm = {}
     for nic in nics or []:
-        vm_id = (dig(nic, "properties", "virtualMachine", "id") or "").lower()
+        vm_id = claimed_vm_id(nic)
         if vm_id and (vm_ids is None or vm_id in vm_ids):
             nics_by_vm.setdefault(vm_id, []).append(nic)
 
@@ -463,6 +463,11 @@ def ips_by_vm_id(nics, public_ips, vm_ids=None):
             _add_nic_addresses(addresses, nic, public_ip_by_id)
         joined[vm_id] = addresses
     return joined
+
+
+def claimed_vm_id(nic):
+    """The lowercase id of the VM a NIC is attached to ("" when none)."""
+    return (dig(nic, "properties", "virtualMachine", "id") or "").lower()
 
 
 def named_nic_ids(vm):

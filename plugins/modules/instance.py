@@ -438,8 +438,8 @@ from ansible_collections.vmss.fleet.plugins.module_utils.module_runner import ne
 
 
 def act(module, clients):
-    return apply_instance_state(clients.compute(), clients.network(), module.params, check_mode=module.check_mode,
-                                want_diff=module._diff, warn=module.warn)
+    return apply_instance_state(clients, module.params, check_mode=module.check_mode, want_diff=module._diff,
+                                warn=module.warn)
 
 
 def main():

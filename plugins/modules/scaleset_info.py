@@ -171,7 +171,7 @@ def list_fleet(module, clients):
     if params["max_concurrency"] < 1:
         module.fail_json(msg="max_concurrency must be 1 or more, got %d." % params["max_concurrency"])
     compute = clients.compute()
-    found = select_scale_sets(compute, params["resource_group"], params["name"], tags=params["tags"])
+    found = select_scale_sets(clients.arm(), params["resource_group"], params["name"], tags=params["tags"])
     records = scale_set_records(compute, found, params["status_summary"], params["max_concurrency"])
     return {"changed": False, "scale_sets": records}
 

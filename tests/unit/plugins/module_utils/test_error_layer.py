@@ -37,7 +37,7 @@ def broken_record_builder(secret):
 def test_a_bug_while_building_records_is_not_a_part_that_could_not_be_read(emu, azure_clients, monkeypatch):
     monkeypatch.setattr(fleet, "instance_record", broken_record_builder("x"))
     compute = azure_clients.compute()
-    scale_sets = fleet.select_scale_sets(compute, RESOURCE_GROUP)
+    scale_sets = fleet.select_scale_sets(azure_clients.arm(), RESOURCE_GROUP)
     with pytest.raises(TypeError, match="cannot build a record"):
         fleet.list_fleet(compute, azure_clients.network(), scale_sets)
 
@@ -46,7 +46,7 @@ def test_azures_refusal_is_still_a_part_that_could_not_be_read(emu, azure_client
     emu.faults(fail_paths=[{"pattern": "/virtualMachineScaleSets/web/virtualMachines$", "status": 403,
                             "code": "AuthorizationFailed", "message": "no read access here"}])
     compute = azure_clients.compute()
-    listing = fleet.list_fleet(compute, azure_clients.network(), fleet.select_scale_sets(compute, RESOURCE_GROUP))
+    listing = fleet.list_fleet(compute, azure_clients.network(), fleet.select_scale_sets(azure_clients.arm(), RESOURCE_GROUP))
     assert [(what, error.code, error.status) for what, error in listing.failures] == [
         ("scale set 'web'", "AuthorizationFailed", 403)]
     assert listing.failures[0][1].message.startswith("Azure refused the request while listing the VMs of scale "
@@ -89,7 +89,7 @@ def test_a_bug_in_a_module_is_an_internal_error_without_traceback_or_secret(emu,
 
     def list_instances(module, clients):
         compute = clients.compute()
-        listing = fleet.list_fleet(compute, clients.network(), fleet.select_scale_sets(compute, RESOURCE_GROUP))
+        listing = fleet.list_fleet(compute, clients.network(), fleet.select_scale_sets(clients.arm(), RESOURCE_GROUP))
         listing.raise_failures()
         return {"changed": False, "instances": listing.records}
 
@@ -106,7 +106,7 @@ def test_azures_refusal_in_a_module_keeps_its_status_and_code(emu, capsys):
                             "message": "no read access here"}])
 
     def list_scale_sets(module, clients):
-        return {"changed": False, "scale_sets": fleet.select_scale_sets(clients.compute(), RESOURCE_GROUP)}
+        return {"changed": False, "scale_sets": fleet.select_scale_sets(clients.arm(), RESOURCE_GROUP)}
 
     result = run_module_body(module_args(emu), list_scale_sets, capsys)
     assert (result["status"], result["code"]) == (403, "AuthorizationFailed")

@@ -129,72 +129,60 @@ def test_missing_resource_group_is_fine_only_when_another_subscription_has_it():
 # Scale-set discovery across subscriptions over stand-in clients (scope errors, name matching)
 # ---------------------------------------------------------------------------
 
-class FakeModel(object):
-    def __init__(self, data):
-        self.data = data
+class FakeArm(object):
+    """One subscription's scale sets by resource group, and the error each scope's list raises."""
 
-    def as_dict(self):
-        return self.data
+    def __init__(self, by_group, errors=None):
+        self.by_group, self.errors = by_group, errors or {}
 
-
-class FakeScaleSets(object):
-    def __init__(self, by_group, errors):
-        self.by_group, self.errors = by_group, errors
-
-    def list(self, group):
+    def scale_sets(self, group):
         if group in self.errors:
             raise self.errors[group]
-        return [FakeModel(vmss) for vmss in self.by_group.get(group, [])]
-
-    def list_all(self):
-        if None in self.errors:
-            raise self.errors[None]
-        return [FakeModel(vmss) for sets in self.by_group.values() for vmss in sets]
-
-
-class FakeCompute(object):
-    def __init__(self, by_group, errors=None):
-        self.virtual_machine_scale_sets = FakeScaleSets(by_group, errors or {})
+        if group is None:
+            return [vmss for sets in self.by_group.values() for vmss in sets]
+        return list(self.by_group.get(group, []))
 
 
 class FakeClients(object):
-    def __init__(self, computes):
-        self.computes = computes
+    def __init__(self, arms):
+        self.arms = arms
 
-    def compute(self, subscription):
-        return self.computes[subscription]
+    def arm(self, subscription):
+        return self.arms[subscription]
 
 
 NOT_FOUND = FleetError("Resource group 'rg-b' could not be found.", status=404, code="ResourceGroupNotFound")
 REFUSED = FleetError("does not have authorization", status=403, code="AuthorizationFailed")
 
 
-def discover(computes, groups=None, names=None, modes=None):
+def discover(arms, groups=None, names=None, modes=None):
     read = fleet.FleetRead()
-    found = fleet.discover_scale_sets(FakeClients(computes), sorted(computes), groups, modes, names, 4, read)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fleet, "list_scale_sets", lambda arm, group: arm.scale_sets(group))
+        found = fleet.discover_scale_sets(FakeClients(arms), sorted(arms), groups, modes, names, 4, read)
     return dict((sub, sorted(v["name"] for v in sets)) for sub, sets in found.items()), read
 
 
 def test_discovery_reads_each_scope_and_names_the_refused_one():
-    computes = {"a": FakeCompute({"rg1": [scale_set("web", "Uniform", "rg1", "a")]}),
-                "b": FakeCompute({}, {None: REFUSED})}
-    found, read = discover(computes)
+    arms = {"a": FakeArm({"rg1": [scale_set("web", "Uniform", "rg1", "a")]}),
+            "b": FakeArm({}, {None: REFUSED})}
+    found, read = discover(arms)
     assert found == {"a": ["web"]}
     assert [what for what, _error in read.failures] == ["subscription 'b'"]
     assert read.scopes_read == 1
 
 
 def test_discovery_tolerates_a_resource_group_absent_from_one_subscription_only():
-    computes = {"a": FakeCompute({"rg-a": [scale_set("web", "Uniform", "rg-a", "a")]}, {"rg-b": NOT_FOUND}),
-                "b": FakeCompute({"rg-b": [scale_set("api", "Flexible", "rg-b", "b")]}, {"rg-a": NOT_FOUND})}
-    found, read = discover(computes, groups=["rg-a", "rg-b"])
+    arms = {"a": FakeArm({"rg-a": [scale_set("web", "Uniform", "rg-a", "a")]}, {"rg-b": NOT_FOUND}),
+            "b": FakeArm({"rg-b": [scale_set("api", "Flexible", "rg-b", "b")]}, {"rg-a": NOT_FOUND})}
+    found, read = discover(arms, groups=["rg-a", "rg-b"])
     assert found == {"a": ["web"], "b": ["api"]}
     assert read.failures == []
 
 
 def test_discovery_reports_a_resource_group_found_nowhere():
-    computes = {"a": FakeCompute({"rg-a": [scale_set("web", "Uniform", "rg-a", "a")]}, {"rg-b": NOT_FOUND})}
-    _found, read = discover(computes, groups=["rg-a", "rg-b"])
+    arms = {"a": FakeArm({"rg-a": [scale_set("web", "Uniform", "rg-a", "a")]}, {"rg-b": NOT_FOUND})}
+    _found, read = discover(arms, groups=["rg-a", "rg-b"])
     assert [what for what, _error in read.failures] == ["resource group 'rg-b' of subscription 'a'"]
 
 
@@ -204,24 +192,24 @@ def test_discovery_reports_a_resource_group_found_nowhere():
     (None, ["Flexible"], {"a": ["api"], "b": []}),
 ])
 def test_discovery_matches_names_and_modes_across_subscriptions(names, modes, expected):
-    computes = {"a": FakeCompute({"rg": [scale_set("web-blue", "Uniform", "rg", "a"),
-                                         scale_set("web-green", "Uniform", "rg", "a"),
-                                         scale_set("api", "Flexible", "rg", "a")]}),
-                "b": FakeCompute({"rg": [scale_set("web-x", "Uniform", "rg", "b")]})}
-    found, read = discover(computes, names=names, modes=modes)
+    arms = {"a": FakeArm({"rg": [scale_set("web-blue", "Uniform", "rg", "a"),
+                                 scale_set("web-green", "Uniform", "rg", "a"),
+                                 scale_set("api", "Flexible", "rg", "a")]}),
+            "b": FakeArm({"rg": [scale_set("web-x", "Uniform", "rg", "b")]})}
+    found, read = discover(arms, names=names, modes=modes)
     assert dict((k, v) for k, v in found.items()) == expected
     assert read.failures == []
 
 
 def test_a_name_matching_nothing_fails_naming_it_and_what_exists():
-    computes = {"a": FakeCompute({"rg": [scale_set("web", "Uniform", "rg", "a")]})}
+    arms = {"a": FakeArm({"rg": [scale_set("web", "Uniform", "rg", "a")]})}
     with pytest.raises(FleetError, match="No scale set matches 'wbe'.*available: web"):
-        discover(computes, names=["web", "wbe"])
+        discover(arms, names=["web", "wbe"])
 
 
 def test_a_name_matching_nothing_joins_the_failures_when_parts_were_unreadable():
-    computes = {"a": FakeCompute({"rg": [scale_set("web", "Uniform", "rg", "a")]}),
-                "b": FakeCompute({}, {None: REFUSED})}
-    found, read = discover(computes, names=["web", "api"])
+    arms = {"a": FakeArm({"rg": [scale_set("web", "Uniform", "rg", "a")]}),
+            "b": FakeArm({}, {None: REFUSED})}
+    found, read = discover(arms, names=["web", "api"])
     assert found == {"a": ["web"]}
     assert [what for what, _error in read.failures] == ["subscription 'b'", "scale sets 'api'"]

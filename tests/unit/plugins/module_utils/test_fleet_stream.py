@@ -23,7 +23,7 @@ from ansible_collections.vmss.fleet.plugins.module_utils.listing import (
     list_members,
     list_scale_sets,
 )
-from ansible_collections.vmss.fleet.plugins.module_utils.records import named_nic_ids, public_ip_refs
+from ansible_collections.vmss.fleet.plugins.module_utils.records import ips_by_vm_id, named_nic_ids, public_ip_refs
 
 
 def nic(nic_id, *public_ip_ids):
@@ -75,7 +75,7 @@ class GatedNetwork(object):
 
 def test_a_flexible_set_comes_out_before_its_groups_address_lists_end(emu, azure_clients):
     compute, network = azure_clients.compute(), azure_clients.network()
-    scale_sets = dict((vmss["name"], vmss) for vmss in list_scale_sets(compute))
+    scale_sets = dict((vmss["name"], vmss) for vmss in list_scale_sets(azure_clients.arm()))
     flexible = [scale_sets["batch"], scale_sets["legacy"]]
     nics = list_group_addresses(network, flexible[0], "nics")  # the group's, in list order, pages of 2
     position = dict((item["id"].lower(), index) for index, item in enumerate(nics))
@@ -112,7 +112,7 @@ def test_a_single_read_runs_on_the_callers_thread_and_several_on_the_pools(emu, 
 
     monkeypatch.setattr(fleet, "list_members", recorded)
     compute = azure_clients.compute()
-    scale_sets = list_scale_sets(compute)
+    scale_sets = list_scale_sets(azure_clients.arm())
     # A rolling batch's read: one set, no addresses. Starting a thread for it only delayed it.
     assert list_fleet(compute, None, scale_sets[:1], with_network=False).records
     assert threads == [threading.current_thread()]
@@ -123,7 +123,7 @@ def test_a_single_read_runs_on_the_callers_thread_and_several_on_the_pools(emu, 
 
 def test_pages_hand_out_each_set_a_page_at_a_time_with_the_records_a_whole_read_has(emu, azure_clients):
     compute, network = azure_clients.compute(), azure_clients.network()
-    scale_sets = list_scale_sets(compute)
+    scale_sets = list_scale_sets(azure_clients.arm())
     yields = {}
     for vmss, records, over in FleetStream(lambda _vmss: (compute, network), scale_sets, max_concurrency=4,
                                            by_page=True).pages():
@@ -177,3 +177,23 @@ def test_a_pages_addresses_come_from_the_nics_its_vms_name_and_from_everything_o
         "vm1": {"private_ips": ["10.0.0.4", "10.0.0.9"], "public_ips": ["52.1.1.1"]}}
     assert named_addresses({"vm2": []}, progress([other]), progress([])) == {
         "vm2": {"private_ips": ["10.0.0.5"], "public_ips": []}}      # names no NIC: the whole list
+
+
+def test_once_the_lists_end_a_pages_addresses_are_the_whole_lists_join_for_its_vms():
+    """The join from the NICs that claim a page's VMs (ListProgress.by_vm) gives what the join over every item of
+    both lists gives: primary NICs and configurations first, other sets' VMs left out, each address once."""
+    nics, public_ips = [], []
+    for number in range(30):
+        vm_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/VM%d" % (number % 12)
+        public_ip = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/ip%d" % number
+        nic_item = attached_nic("nic%d" % number, vm_id, "10.0.%d.%d" % (number % 3, number), public_ip)
+        nic_item["properties"]["primary"] = number % 4 == 3
+        nics.append(nic_item)
+        public_ips.append({"id": public_ip.upper(), "properties": {"ipAddress": "52.0.0.%d" % number}})
+    nics.append(nics[5])        # listed twice (a list that moved under its pages)
+    nics.append({"id": "detached", "properties": {"ipConfigurations": []}})
+    page = dict((("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm%d" % n).lower(),
+                 []) for n in (1, 4, 7, 11, 20))
+    whole = ips_by_vm_id(nics, public_ips, vm_ids=page)
+    assert sorted(whole) == sorted(vm_id for vm_id in page if not vm_id.endswith("vm20"))
+    assert named_addresses(page, progress(nics, ended=True), progress(public_ips, ended=True)) == whole

@@ -22,13 +22,14 @@ def compute(azure_clients):
     return azure_clients.compute()
 
 
-def scale_set(compute, name):
-    return [vmss for vmss in list_scale_sets(compute) if vmss["name"] == name][0]
+@pytest.fixture
+def scale_set(azure_clients):
+    return lambda name: [vmss for vmss in list_scale_sets(azure_clients.arm()) if vmss["name"] == name][0]
 
 
 @pytest.mark.parametrize("name", ["web", "batch"])   # Uniform (6 VMs, 3 pages), Flexible (4 VMs, 2 pages)
-def test_the_list_stops_at_the_page_that_shows_the_last_wanted_vm(emu, compute, name):
-    vmss = scale_set(compute, name)
+def test_the_list_stops_at_the_page_that_shows_the_last_wanted_vm(emu, compute, name, scale_set):
+    vmss = scale_set(name)
     every_vm = list_members(compute, vmss)
     emu.clear_requests()
 
@@ -43,8 +44,8 @@ def test_the_list_stops_at_the_page_that_shows_the_last_wanted_vm(emu, compute, 
     assert len(vm_list_pages(emu)) == 2
 
 
-def test_a_wanted_vm_that_is_not_there_costs_the_whole_list(emu, compute):
-    vmss = scale_set(compute, "web")
+def test_a_wanted_vm_that_is_not_there_costs_the_whole_list(emu, compute, scale_set):
+    vmss = scale_set("web")
     every_vm = list_members(compute, vmss)
     emu.clear_requests()
     gone = vmss["id"].lower() + "/virtualmachines/99"
@@ -52,8 +53,8 @@ def test_a_wanted_vm_that_is_not_there_costs_the_whole_list(emu, compute):
     assert len(vm_list_pages(emu)) == 3
 
 
-def test_a_fleet_read_until_seen_returns_only_the_wanted_records(emu, compute):
-    vmss = scale_set(compute, "web")
+def test_a_fleet_read_until_seen_returns_only_the_wanted_records(emu, compute, scale_set):
+    vmss = scale_set("web")
     every_vm = list_members(compute, vmss)
     wanted = set([every_vm[0]["id"].lower(), every_vm[3]["id"].lower()])
     listing = list_fleet(compute, None, [vmss], with_network=False, until_seen=wanted)
@@ -65,8 +66,8 @@ def ids(vms):
     return [vm["id"].lower() for vm in vms]
 
 
-def test_a_read_with_marks_begins_at_the_page_of_the_first_wanted_vm(emu, compute):
-    vmss = scale_set(compute, "web")    # 6 VMs, 3 pages
+def test_a_read_with_marks_begins_at_the_page_of_the_first_wanted_vm(emu, compute, scale_set):
+    vmss = scale_set("web")    # 6 VMs, 3 pages
     marks = PageMarks()
     every_vm = list_members(compute, vmss, marks=marks)
     emu.clear_requests()
@@ -81,8 +82,8 @@ def test_a_read_with_marks_begins_at_the_page_of_the_first_wanted_vm(emu, comput
     assert len(vm_list_pages(emu)) == 2
 
 
-def test_a_vm_never_seen_reads_from_the_start(emu, compute):
-    vmss = scale_set(compute, "web")
+def test_a_vm_never_seen_reads_from_the_start(emu, compute, scale_set):
+    vmss = scale_set("web")
     every_vm = list_members(compute, vmss)
     marks = PageMarks()
     list_members(compute, vmss, until_seen=set(ids(every_vm[:1])), marks=marks)    # marks the first page only
@@ -92,8 +93,8 @@ def test_a_vm_never_seen_reads_from_the_start(emu, compute):
     assert ["$skiptoken" in page["query"] for page in vm_list_pages(emu)] == [False, True, True]
 
 
-def test_a_vm_no_longer_on_its_page_is_looked_for_from_the_start(emu, compute):
-    vmss = scale_set(compute, "web")
+def test_a_vm_no_longer_on_its_page_is_looked_for_from_the_start(emu, compute, scale_set):
+    vmss = scale_set("web")
     marks = PageMarks()
     every_vm = list_members(compute, vmss, marks=marks)
     last_page = marks.start_for(True, ids(every_vm[4:5]))
@@ -106,8 +107,8 @@ def test_a_vm_no_longer_on_its_page_is_looked_for_from_the_start(emu, compute):
     assert ["$skiptoken" in page["query"] for page in vm_list_pages(emu)] == [True, False, True, True]
 
 
-def test_a_token_azure_refuses_costs_a_read_from_the_start(emu, compute):
-    vmss = scale_set(compute, "web")
+def test_a_token_azure_refuses_costs_a_read_from_the_start(emu, compute, scale_set):
+    vmss = scale_set("web")
     marks = PageMarks()
     every_vm = list_members(compute, vmss, marks=marks)
     stale = "%s%s/virtualMachines?api-version=2026-04-01&$expand=instanceView&$skiptoken=expired" % (
