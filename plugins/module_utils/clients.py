@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from ansible_collections.vmss.fleet.plugins.module_utils.auth import (
     build_credential,
     validate_settings,
@@ -188,7 +190,9 @@ class ArmClient(object):
         self._client = ARMPipelineClient(base_url=base_url, policies=pipeline, **kwargs)
 
     def send_request(self, request, stream=False):
-        """The response to ``request``, whose URL may be a path under the cloud's Resource Manager endpoint."""
+        """The response to ``request``, whose URL may be a path under the cloud's Resource Manager endpoint (the
+        caller's request is left as it was, as the SDK clients' ``send_request`` leaves it)."""
+        request = copy.deepcopy(request)
         request.url = self._client.format_url(request.url)
         return self._client.send_request(request, stream=stream)
 

@@ -555,8 +555,9 @@ def fleet_stream(read, clients, subscriptions, resource_groups, modes, names, ma
         for vmss in by_subscription.get(subscription) or []:
             subscription_of[vmss["id"].lower()] = subscription
             scale_sets.append(vmss)
-    # Every list is raw JSON, so one ArmClient per subscription serves them all (no management SDK is imported).
-    per_subscription = dict((subscription, (clients.arm(subscription), clients.arm(subscription)))
+    # Every list is raw JSON, so one ArmClient per subscription serves as both clients of a FleetStream (no
+    # management SDK is imported).
+    per_subscription = dict((subscription, (clients.arm(subscription),) * 2)
                             for subscription in set(subscription_of.values()))
 
     def describe(what, vmss):

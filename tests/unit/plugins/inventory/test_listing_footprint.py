@@ -45,3 +45,15 @@ def test_scale_sets_read_as_json_are_what_the_sdk_models_say(emu, azure_clients)
     assert by_model and list_scale_sets(arm) == by_model
     group = by_model[0]["id"].split("/")[4]
     assert list_scale_sets(arm, group) == [vmss.as_dict() for vmss in compute.virtual_machine_scale_sets.list(group)]
+
+
+def test_an_arm_client_leaves_the_callers_request_as_it_was(emu, azure_clients):
+    from azure.core.rest import HttpRequest
+
+    arm = azure_clients.arm()
+    request = HttpRequest("GET", "/subscriptions/%s/providers/Microsoft.Compute/virtualMachineScaleSets"
+                          % arm.subscription_id, params={"api-version": "2026-04-01"})
+    url, headers = request.url, dict(request.headers)
+    response = arm.send_request(request)
+    assert response.status_code == 200 and response.json()["value"]
+    assert (request.url, dict(request.headers)) == (url, headers)
